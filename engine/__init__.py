@@ -1,0 +1,1 @@
+"""PoolScope engine: everything that is not a widget. Never imports Qt."""

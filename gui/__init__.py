@@ -1,0 +1,1 @@
+"""PoolScope Qt widgets and the worker that drives the engine."""
