@@ -1,1 +1,177 @@
-def main(): pass
+"""PoolScope command line: the GUI by default, plus headless sub-commands.
+
+    python main.py [--source SRC] [--model M] ...        the desktop explorer
+    python main.py export --source SRC --out DIR ...     images, sheet, data, JSON; no display
+    python main.py info --model M [--json]               shapes, params, MACs, receptive fields
+    python main.py bench --engine                        Engine.step against bare forwards
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+VARIANTS_DEFAULT = "max,avg,stride,blur"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line on stderr, exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _size(text: str) -> int | tuple[int, int]:
+    try:
+        if "x" in text.lower():
+            h, w = text.lower().split("x")
+            return int(h), int(w)
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 224 or 224x320)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {n}")
+    return n
+
+
+def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT) -> None:
+    p.add_argument("--model", default="tiny",
+                   help="built-in network: tiny (default), allcnn-c, vgg16, resnet18")
+    p.add_argument("--variants", type=_csv, default=_csv(variants),
+                   help=f"comma-separated downsampling variants (default {variants}; "
+                   "also: plain = the network as written)")
+    p.add_argument("--input-size", type=_size, default=None,
+                   help="resolution the network sees, N or HxW (default: the network's own)")
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, "
+                   "cuda, mps")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random weights")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="poolscope", description="See and measure why CNNs downsample "
+                           "with pooling or strided convolution.")
+    parser.add_argument("--source", default=None,
+                        help="camera, camera:N, a file or folder, or pattern:NAME "
+                        "(default: the webcam if one opens, else pattern:shapes)")
+    _model_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+
+    ex = sub.add_parser("export", help="write mosaics, the side-by-side sheet, data and a "
+                        "JSON record for frames of a source, with no display")
+    ex.add_argument("--source", required=True, help="camera[:N], file, folder or pattern:NAME")
+    ex.add_argument("--out", required=True, help="folder; each export goes into a new "
+                    "date-time sub-folder")
+    _model_options(ex)
+    ex.add_argument("--layers", type=_csv, default=None,
+                    help="comma-separated layer names (default: all; see `info`)")
+    ex.add_argument("--frames", type=_positive, default=1, help="frames to export (default 1)")
+    ex.add_argument("--npz", action="store_true", help="also save float activations (.npz)")
+    ex.add_argument("--norm", default="shared", choices=("shared", "layer", "channel"),
+                    help="mosaic normalisation (default shared: one range across variants)")
+    ex.add_argument("--cmap", default="viridis",
+                    help="colour map: viridis, magma, inferno, grey, coolwarm (diverging)")
+
+    info = sub.add_parser("info", help="per variant and layer: shape, params, MACs, "
+                          "receptive field and jump")
+    _model_options(info, variants="plain," + VARIANTS_DEFAULT)
+    info.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    bench = sub.add_parser("bench", help="measure speed")
+    bench.add_argument("--engine", action="store_true",
+                       help="Engine.step against the bare forward passes (the default)")
+    _model_options(bench)
+    bench.add_argument("--seconds", type=float, default=10.0, help="measuring time")
+    bench.add_argument("--max-side", type=int, default=None,
+                       help="shrink mosaics to fit N pixels (as the live display does)")
+    return parser
+
+
+def cmd_export(args) -> int:
+    from engine.sources import open_source
+
+    from engine.engine import Engine, EngineConfig
+    from engine.export import export_frame, new_export_dir
+    from engine.frames import EndOfStream
+
+    engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
+                                 layers=args.layers, device=args.device,
+                                 input_size=args.input_size, norm=args.norm,
+                                 colormap=args.cmap, seed=args.seed))
+    with open_source(args.source, realtime=False) as src:
+        total = args.frames
+        count = getattr(src, "frame_count", 0) or 0
+        if count and getattr(src, "loop", True) and total > count:
+            print(f"{args.source} has {count} frames; exporting {count}", file=sys.stderr)
+            total = count
+        folder = new_export_dir(args.out)
+        done = 0
+        for k in range(total):
+            try:
+                frame = src.read()
+            except EndOfStream:
+                break
+            export_frame(folder, engine, engine.step(frame), source=args.source, npz=args.npz,
+                         number=k)
+            done += 1
+    print(f"exported {done} frame{'s' * (done != 1)} of {args.source} "
+          f"({len(engine.variant_names)} variants x {len(engine.layers)} layers) to {folder}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from engine.info import format_info, info_json, network_info
+    from engine.network import load_network
+
+    net = load_network(args.model, args.variants, args.input_size, args.seed)
+    info = network_info(net)
+    print(info_json(info) if args.json else format_info(info))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from engine.bench import bench_engine
+    from engine.engine import EngineConfig
+
+    bench_engine(EngineConfig(model=args.model, variants=tuple(args.variants),
+                              device=args.device, input_size=args.input_size, seed=args.seed,
+                              max_side=args.max_side), seconds=args.seconds)
+    return 0
+
+
+def cmd_gui(args) -> int:
+    from gui.app import run
+
+    return run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python main.py`` and the ``poolscope`` command."""
+    args = build_parser().parse_args(argv)
+    from engine.errors import PoolScopeError
+
+    commands = {"export": cmd_export, "info": cmd_info, "bench": cmd_bench, None: cmd_gui}
+    try:
+        return commands[args.command](args)
+    except PoolScopeError as e:
+        print(f"poolscope: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,3 @@
-"""PoolScope engine: everything that is not a widget. Never imports Qt."""
+"""PoolScope engine: everything that is not a widget. Never imports Qt or pyqtgraph."""
+
+__version__ = "0.1.0"

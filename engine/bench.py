@@ -1,0 +1,105 @@
+"""``bench --engine``: frames per second of ``Engine.step`` against the bare forward passes.
+
+Both are timed on the same pre-rendered frames, interleaved round by round so drift in the
+machine's speed hits both alike; the figures are medians over rounds. The last line printed
+is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+
+import torch
+
+from engine.engine import Engine, EngineConfig
+from engine.patterns import PATTERNS
+
+
+def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
+                 out=print) -> dict:
+    """Measure ``Engine.step`` and the bare forward passes of the same variants.
+
+    Parameters
+    ----------
+    config : EngineConfig
+        The engine to measure (model, variants, device, mosaic size ...).
+    seconds : float
+        Rough total measuring time, split between the two.
+    frames : int
+        Distinct pattern frames cycled through (so caches see changing input).
+
+    Returns
+    -------
+    dict
+        ``engine_fps``, ``forward_fps``, ``ratio`` (engine time / forward time), ``device``,
+        per-stage medians and the configuration.
+    """
+    engine = Engine(config)
+    pattern = PATTERNS["shapes"](width=640, height=480, realtime=False)
+    images = [pattern.render(i) for i in range(frames)]
+    inputs = [engine.prepare(img) for img in images]
+
+    def forward(i: int) -> None:
+        with torch.inference_mode():
+            for model in engine.models.values():
+                model(inputs[i % frames])
+        _sync(engine.device)
+
+    def step(i: int) -> None:
+        engine.step(images[i % frames])
+        _sync(engine.device)
+
+    for i in range(3):  # warm up both paths (allocator, oneDNN kernels)
+        forward(i)
+        step(i)
+    t_fwd, t_step, stages = [], [], {}
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline or len(t_step) < 5:
+        t0 = time.perf_counter()
+        for k in range(4):
+            forward(i + k)
+        t_fwd.append((time.perf_counter() - t0) / 4)
+        t0 = time.perf_counter()
+        for k in range(4):
+            step(i + k)
+            for name, ms in engine.last_timings.items():
+                stages.setdefault(name, []).append(ms)
+        t_step.append((time.perf_counter() - t0) / 4)
+        i += 4
+    fwd, stp = statistics.median(t_fwd), statistics.median(t_step)
+    result = {
+        "engine_fps": round(1.0 / stp, 2),
+        "forward_fps": round(1.0 / fwd, 2),
+        "ratio": round(stp / fwd, 3),
+        "overhead_pct": round((stp / fwd - 1.0) * 100.0, 1),
+        "device": str(engine.device),
+        "model": config.model,
+        "variants": list(engine.variant_names),
+        "layers": len(engine.layers),
+        "input_size": list(engine.network.input_size),
+        "max_side": config.max_side,
+        "rounds": len(t_step),
+        "stage_ms_median": {k: round(statistics.median(v), 3) for k, v in stages.items()},
+        "torch_threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+    }
+    out(f"engine  {result['engine_fps']:8.1f} frames/s   ({stp * 1000:.2f} ms per step)")
+    out(f"forward {result['forward_fps']:8.1f} frames/s   ({fwd * 1000:.2f} ms for "
+        f"{len(engine.models)} variants)")
+    out(f"ratio   {result['ratio']:8.3f}   (engine adds {result['overhead_pct']:+.1f}% over "
+        "the bare forward passes; target <= +15%)")
+    out("stages (median ms): " + ", ".join(f"{k} {v}" for k, v in
+                                           result["stage_ms_median"].items()))
+    out(json.dumps(result))
+    return result
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    elif device.type == "mps":
+        torch.mps.synchronize()

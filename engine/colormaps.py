@@ -1,0 +1,58 @@
+"""Colour maps as 256-entry RGB lookup tables, defined once: the screen (pyqtgraph's
+``setLookupTable``) and the exported files both use these tables, so they agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Anchor colours sampled at 9 evenly spaced points of the matplotlib maps of the same name
+# (viridis, magma, inferno: van der Walt & Smith; coolwarm: Moreland 2009), interpolated in RGB.
+_ANCHORS = {
+    "viridis": [(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
+                (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)],
+    "magma": [(0, 0, 4), (28, 16, 68), (79, 18, 123), (129, 37, 129), (181, 54, 122),
+              (229, 80, 100), (251, 135, 97), (254, 194, 135), (252, 253, 191)],
+    "inferno": [(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85),
+                (227, 89, 51), (249, 140, 10), (249, 201, 50), (252, 255, 164)],
+    "grey": [(0, 0, 0), (255, 255, 255)],
+    "coolwarm": [(59, 76, 192), (98, 130, 234), (141, 176, 254), (184, 208, 249),
+                 (221, 221, 221), (245, 196, 173), (244, 154, 123), (222, 96, 77), (180, 4, 38)],
+}
+_DIVERGING = {"coolwarm"}
+
+
+@dataclass(frozen=True)
+class Colormap:
+    """A named 256 x 3 uint8 lookup table; ``diverging`` maps want ranges symmetric about 0."""
+
+    name: str
+    lut: np.ndarray
+    diverging: bool = False
+
+    def apply(self, mosaic: np.ndarray) -> np.ndarray:
+        """Colour a single-channel uint8 image: (H, W) -> (H, W, 3) RGB uint8."""
+        return self.lut[mosaic]
+
+
+def _make(name: str) -> Colormap:
+    anchors = np.asarray(_ANCHORS[name], dtype=np.float64)
+    xs = np.linspace(0.0, 1.0, len(anchors))
+    t = np.linspace(0.0, 1.0, 256)
+    lut = np.stack([np.interp(t, xs, anchors[:, c]) for c in range(3)], axis=1)
+    lut = np.clip(np.rint(lut), 0, 255).astype(np.uint8)
+    lut.setflags(write=False)
+    return Colormap(name, lut, name in _DIVERGING)
+
+
+COLORMAPS: dict[str, Colormap] = {name: _make(name) for name in _ANCHORS}
+DEFAULT_COLORMAP = "viridis"
+
+
+def colormap(name: str) -> Colormap:
+    """The colour map called ``name``; ValueError naming the known ones otherwise."""
+    try:
+        return COLORMAPS[name]
+    except KeyError:
+        raise ValueError(f"unknown colour map {name!r} (known: {', '.join(COLORMAPS)})") from None

@@ -1,0 +1,127 @@
+"""A network and its variants, analysed once: sites, rows, a shared-weights copy per operator."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from engine.errors import ModelError
+from engine.layers import Layer, find_layers
+from engine.nets import NetworkSpec, build_network, network_spec
+from engine.sites import Site, find_sites
+from engine.trace import Trace, trace
+from engine.variants import Variant, make_variant, operator
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+DEFAULT_VARIANTS = ("max", "avg", "stride", "blur")
+
+
+@dataclass
+class Network:
+    """The plain network, its downsampling sites, its rows and its variants."""
+
+    spec: NetworkSpec
+    input_size: tuple[int, int]
+    plain: nn.Module
+    trace: Trace
+    sites: list[Site]
+    layers: list[Layer]
+    variants: dict[str, Variant]
+    warnings: list[str] = field(default_factory=list)
+    seed: int = 0
+    labels: list[str] | None = None
+
+    @property
+    def in_channels(self) -> int:
+        return first_conv(self.plain).in_channels
+
+    def probe(self, device: torch.device | str = "cpu") -> torch.Tensor:
+        """A zero input of the size the network sees."""
+        return torch.zeros(1, self.in_channels, *self.input_size, device=device)
+
+    def weights_hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of the plain network's state dict."""
+        h = hashlib.sha256()
+        for k, t in self.plain.state_dict().items():
+            h.update(k.encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        return h.hexdigest()[:16]
+
+    def label(self, index: int) -> str:
+        if self.labels and 0 <= index < len(self.labels):
+            return self.labels[index]
+        return f"class {index}"
+
+
+def first_conv(model: nn.Module) -> nn.Conv2d:
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            return m
+    raise ModelError("the model has no Conv2d layer: nothing to explore")
+
+
+def load_labels(name: str | None) -> list[str] | None:
+    if not name:
+        return None
+    path = RESOURCES / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DEFAULT_VARIANTS,
+                 input_size: int | tuple[int, int] | None = None, seed: int = 0) -> Network:
+    """Build a built-in network and its variants (on the CPU; move them with ``.to``).
+
+    Parameters
+    ----------
+    model : str
+        A built-in network name (``tiny``, ``allcnn-c``, ``vgg16``, ``resnet18``).
+    variants : sequence of str
+        Registered operator names, in column order.
+    input_size : int or (H, W), optional
+        The resolution the network sees; defaults to the network's own.
+    seed : int
+        Seed of the random weights.
+    """
+    spec = network_spec(model)
+    names = _check_variants(variants)
+    size = spec.input_size if input_size is None else (
+        (input_size, input_size) if isinstance(input_size, int) else tuple(input_size))
+    if min(size) < 8:
+        raise ModelError(f"input size {size[0]}x{size[1]} is too small (at least 8x8)")
+    plain = build_network(model, seed=seed)
+    return analyse(spec, plain, names, size, seed)
+
+
+def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],
+            size: tuple[int, int], seed: int = 0) -> Network:
+    """Trace ``plain``, find its sites and rows, and make one variant per operator name."""
+    plain.eval()
+    x = torch.zeros(1, first_conv(plain).in_channels, *size)
+    try:
+        tr = trace(plain, x)
+    except RuntimeError as e:
+        raise ModelError(f"{spec.name}: forward pass failed at {size[0]}x{size[1]}: "
+                         f"{str(e).splitlines()[0]}") from None
+    sites, warnings = find_sites(tr)
+    layers = find_layers(tr, sites)
+    made = {v: make_variant(plain, sites, v) for v in variants}
+    for v in made.values():
+        v.model.eval()
+    return Network(spec, size, plain, tr, sites, layers, made, warnings, seed,
+                   load_labels(spec.labels))
+
+
+def _check_variants(variants) -> list[str]:
+    names = [v.strip() for v in variants if v.strip()]
+    if not names:
+        raise ModelError("no variants given")
+    for n in names:
+        operator(n)  # raises for an unknown name
+    if len(set(names)) != len(names):
+        raise ModelError(f"variant listed twice in {','.join(names)}")
+    return names
