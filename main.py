@@ -48,16 +48,18 @@ def _positive(text: str) -> int:
     return n
 
 
-def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT) -> None:
-    p.add_argument("--model", default="tiny",
+def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
+                   remembered: bool = False) -> None:
+    """Network options; with ``remembered`` they default to None (the GUI's saved settings)."""
+    p.add_argument("--model", default=None if remembered else "tiny",
                    help="built-in network: tiny (default), allcnn-c, vgg16, resnet18")
-    p.add_argument("--variants", type=_csv, default=_csv(variants),
+    p.add_argument("--variants", type=_csv, default=None if remembered else _csv(variants),
                    help=f"comma-separated downsampling variants (default {variants}; "
                    "also: plain = the network as written)")
     p.add_argument("--input-size", type=_size, default=None,
                    help="resolution the network sees, N or HxW (default: the network's own)")
-    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, "
-                   "cuda, mps")
+    p.add_argument("--device", default=None if remembered else "auto",
+                   help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights")
 
 
@@ -66,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "with pooling or strided convolution.")
     parser.add_argument("--source", default=None,
                         help="camera, camera:N, a file or folder, or pattern:NAME "
-                        "(default: the webcam if one opens, else pattern:shapes)")
-    _model_options(parser)
+                        "(default: the last one used, else the webcam if one opens, else "
+                        "pattern:shapes)")
+    _model_options(parser, remembered=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     ex = sub.add_parser("export", help="write mosaics, the side-by-side sheet, data and a "
@@ -91,21 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     bench = sub.add_parser("bench", help="measure speed")
-    bench.add_argument("--engine", action="store_true",
-                       help="Engine.step against the bare forward passes (the default)")
+    what = bench.add_mutually_exclusive_group()
+    what.add_argument("--engine", action="store_true",
+                      help="Engine.step against the bare forward passes (the default)")
+    what.add_argument("--gui", action="store_true",
+                      help="frames displayed by the window (offscreen) against the engine alone")
     _model_options(bench)
     bench.add_argument("--seconds", type=float, default=10.0, help="measuring time")
     bench.add_argument("--max-side", type=int, default=None,
                        help="shrink mosaics to fit N pixels (as the live display does)")
+    bench.add_argument("--frames", type=_positive, default=None,
+                       help="with --gui: run until this many frames were displayed")
     return parser
 
 
 def cmd_export(args) -> int:
-    from engine.sources import open_source
-
     from engine.engine import Engine, EngineConfig
     from engine.export import export_frame, new_export_dir
     from engine.frames import EndOfStream
+    from engine.sources import open_source
 
     engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
                                  layers=args.layers, device=args.device,
@@ -143,12 +150,18 @@ def cmd_info(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from engine.bench import bench_engine
     from engine.engine import EngineConfig
 
-    bench_engine(EngineConfig(model=args.model, variants=tuple(args.variants),
-                              device=args.device, input_size=args.input_size, seed=args.seed,
-                              max_side=args.max_side), seconds=args.seconds)
+    config = EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
+                          input_size=args.input_size, seed=args.seed, max_side=args.max_side)
+    if args.gui:
+        from gui.bench import bench_gui
+
+        bench_gui(config, seconds=args.seconds, frames=args.frames)
+    else:
+        from engine.bench import bench_engine
+
+        bench_engine(config, seconds=args.seconds)
     return 0
 
 

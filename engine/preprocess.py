@@ -45,3 +45,29 @@ class Normaliser:
         if t.shape[0] != c:
             t = t[:1].expand(c, -1, -1) if t.shape[0] == 1 else t[:c]
         return torch.addcmul(self.offset, t.float(), self.scale)[None]
+
+
+def shift_image(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """Move the view window over ``image`` by (dx, dy) pixels (content moves the other way).
+
+    Whole-pixel shifts are exact slices; fractional ones resample bilinearly. Beyond the
+    image's edge the edge pixels repeat: nothing wraps around.
+
+    Parameters
+    ----------
+    image : ndarray
+        (H, W) or (H, W, C) uint8.
+    dx, dy : float
+        Window offset in pixels; the result's pixel (y, x) shows ``image[y + dy, x + dx]``.
+    """
+    if dx == 0 and dy == 0:
+        return image.copy()
+    h, w = image.shape[:2]
+    if float(dx).is_integer() and float(dy).is_integer():
+        dx, dy = int(dx), int(dy)
+        pad = max(abs(dx), abs(dy))
+        padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        return np.ascontiguousarray(padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w])
+    m = np.float32([[1, 0, -dx], [0, 1, -dy]])
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
