@@ -1,21 +1,67 @@
-"""The desktop explorer's entry point (a placeholder window until the GUI issue lands)."""
+"""The desktop explorer's entry point: settings, the window and the worker thread."""
 
 from __future__ import annotations
 
 import sys
 
+from engine.engine import EngineConfig
+from engine.network import DEFAULT_VARIANTS
 
-def run(args) -> int:
+DEFAULTS = {"model": "tiny", "variants": ",".join(DEFAULT_VARIANTS), "device": "auto",
+            "norm": "shared", "colormap": "viridis"}
+
+
+def make_config(args, settings) -> tuple[EngineConfig, str | None]:
+    """Engine settings and source: the command line first, then saved settings, then defaults."""
+    def pick(name, cli_value):
+        if cli_value is not None:
+            return cli_value
+        return settings.value(name, DEFAULTS.get(name))
+
+    model = pick("model", getattr(args, "model", None))
+    variants = getattr(args, "variants", None) or str(pick("variants", None)).split(",")
+    same_model = getattr(args, "model", None) in (None, settings.value("model"))
+    layers = settings.value("layers") if same_model and settings.value("layers") else None
+    config = EngineConfig(
+        model=model, variants=tuple(v for v in variants if v),
+        layers=tuple(str(layers).split(",")) if layers else None,
+        device=pick("device", getattr(args, "device", None)),
+        input_size=getattr(args, "input_size", None),
+        norm=str(settings.value("norm", "shared")),
+        colormap=str(settings.value("colormap", "viridis")),
+        seed=getattr(args, "seed", None) or 0,
+        max_side=384,
+    )
+    source = getattr(args, "source", None) or settings.value("source") or None
+    return config, source
+
+
+def run(args, settings=None) -> int:
     """Open the main window and run the Qt event loop; returns the exit status."""
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    import pyqtgraph as pg
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from engine.camera import list_cameras
+    from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("PoolScope")
-    label = QLabel("PoolScope\n\nThe live explorer is on its way.\n"
-                   "Meanwhile: python main.py export --source pattern:shapes --out exports/")
-    label.setMargin(40)
-    window.setCentralWidget(label)
-    window.resize(640, 360)
+    app.setApplicationName("PoolScope")
+    app.setOrganizationName("PoolScope")
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+    settings = settings or QSettings()
+    config, source = make_config(args, settings)
+    window = MainWindow(config, source, settings, cameras=list_cameras(),
+                        export_folder=settings.value("export_folder"))
+    geometry = settings.value("geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    else:
+        window.resize(1600, 980)
+    state = settings.value("windowState")
+    if state is not None:
+        window.restoreState(state)
+    app.aboutToQuit.connect(window.shutdown)
     window.show()
+    window.start()
     return app.exec()

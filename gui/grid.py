@@ -1,0 +1,179 @@
+"""The feature-map grid: rows are layers, columns are variants, all in one zoomable canvas.
+
+One ``ImageItem`` per (layer, variant), row-major uint8 with fixed levels and one shared
+256-entry lookup table; each row is scaled to a common height so a deep network stays legible
+and the whole grid pans and zooms (wheel, drag) instead of shrinking to nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+from engine.mosaic import GAP, grid_for
+
+ROW_H = 160.0
+COL_GAP = 12.0
+ROW_GAP = 16.0
+LABEL_W = 190.0
+HEADER_H = 34.0
+MIN_ROW_PX = 110.0   # rows are never fitted smaller than this on screen; the grid scrolls
+
+
+class MosaicItem(pg.ImageItem):
+    """An ImageItem that knows which layer and variant it shows, for clicks and hover."""
+
+    def __init__(self, grid: FeatureGrid, variant: str, layer: str):
+        super().__init__(axisOrder="row-major")
+        self.grid, self.variant, self.layer = grid, variant, layer
+        self.view_info = None  # engine LayerView of the image shown
+        self.setAcceptHoverEvents(True)
+
+    def channel_at(self, x: float, y: float) -> tuple[int, int, int] | None:
+        """(channel, row, col) in the map under image pixel (x, y), or None on a gutter."""
+        v = self.view_info
+        if v is None:
+            return None
+        c, h, w = v.shape
+        th, tw = max(1, h // v.shrink), max(1, w // v.shrink)
+        rows, cols = grid_for(c)
+        gx, gy = int(x // (tw + GAP)), int(y // (th + GAP))
+        px, py = int(x - gx * (tw + GAP)), int(y - gy * (th + GAP))
+        k = gy * cols + gx
+        if not (0 <= gx < cols and 0 <= gy < rows and k < c and 0 <= px < tw and 0 <= py < th):
+            return None
+        return k, py * v.shrink, px * v.shrink
+
+    def mouseClickEvent(self, ev):  # noqa: N802 - Qt API
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        hit = self.channel_at(ev.pos().x(), ev.pos().y())
+        if hit is not None:
+            ev.accept()
+            self.grid.channel_clicked.emit(self.layer, self.variant, hit[0])
+
+    def hoverEvent(self, ev):  # noqa: N802 - Qt API
+        if ev.isExit() or self.image is None:
+            self.grid.hovered.emit("")
+            return
+        x, y = ev.pos().x(), ev.pos().y()
+        hit = self.channel_at(x, y)
+        if hit is None:
+            self.grid.hovered.emit("")
+            return
+        v = self.view_info
+        u = int(self.image[int(y), int(x)])
+        value = v.lo + (v.hi - v.lo) * u / 255.0
+        self.grid.hovered.emit(f"{self.layer} · {self.variant} · channel {hit[0]} · "
+                               f"y {hit[1]} x {hit[2]} · ≈ {value:.4g} (click to zoom)")
+
+
+class FeatureGrid(pg.GraphicsLayoutWidget):
+    """The grid of mosaics. ``channel_clicked(layer, variant, channel)``, ``hovered(text)``."""
+
+    channel_clicked = Signal(str, str, int)
+    hovered = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground((24, 24, 28))
+        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.view.setMouseEnabled(True, True)
+        self.view.disableAutoRange()
+        self.cells: dict[tuple[str, str], MosaicItem] = {}
+        self.range_labels: dict[str, QGraphicsSimpleTextItem] = {}
+        self._static: list = []
+        self._lut: np.ndarray | None = None
+        self.variants: tuple[str, ...] = ()
+        self.layers: tuple[str, ...] = ()
+        self._extent = QRectF(0, 0, 1, 1)
+
+    def set_lut(self, lut: np.ndarray) -> None:
+        self._lut = lut
+        for item in self.cells.values():
+            item.setLookupTable(lut)
+
+    def set_layout(self, variants, layers, shapes: dict, mosaic_shapes: dict) -> None:
+        """Lay out rows and columns. ``mosaic_shapes[(variant, layer)]`` is (H, W) shown."""
+        for item in list(self.cells.values()) + self._static:
+            self.view.removeItem(item)
+        self.cells.clear()
+        self.range_labels.clear()
+        self._static = []
+        self.variants, self.layers = tuple(variants), tuple(layers)
+        widths = {v: max((ROW_H * mosaic_shapes[(v, ly)][1] / mosaic_shapes[(v, ly)][0])
+                         for ly in layers) for v in variants} if layers else {}
+        x = LABEL_W
+        xs = {}
+        for v in variants:
+            xs[v] = x
+            self._text(v, x, 2, size=24, bold=True)
+            x += widths[v] + COL_GAP
+        y = HEADER_H
+        for ly in layers:
+            dims = {v: "x".join(str(s) for s in shapes.get((v, ly), ())) for v in variants}
+            first = dims[variants[0]]
+            others = [f"{v}: {d}" for v, d in dims.items() if d != first]
+            self._text(ly, 0, y + 2, size=22, bold=True)
+            self._text(first, 0, y + 34, size=17, color=(185, 185, 195))
+            if others:
+                self._text(", ".join(others), 0, y + 58, size=14, color=(150, 150, 160))
+            self.range_labels[ly] = self._text("", 0, y + 84, size=14, color=(150, 150, 160))
+            for v in variants:
+                mh, mw = mosaic_shapes[(v, ly)]
+                item = MosaicItem(self, v, ly)
+                item.setImage(np.zeros((mh, mw), np.uint8), autoLevels=False, levels=(0, 255))
+                if self._lut is not None:
+                    item.setLookupTable(self._lut)
+                item.setRect(QRectF(xs[v], y, ROW_H * mw / mh, ROW_H))
+                self.view.addItem(item)
+                self.cells[(v, ly)] = item
+            y += ROW_H + ROW_GAP
+        self._extent = QRectF(0, 0, max(x, LABEL_W + 10), max(y, HEADER_H + 10))
+        self.fit()
+
+    def _text(self, text, x, y, size=14, bold=False, color=(235, 235, 235)):
+        """A label in scene units, so it scales with the mosaics when zooming."""
+        item = QGraphicsSimpleTextItem(text)
+        font = QFont()
+        font.setPixelSize(int(size))
+        font.setBold(bold)
+        item.setFont(font)
+        item.setBrush(QBrush(QColor(*color)))
+        item.setPos(x, y)
+        self.view.addItem(item)
+        self._static.append(item)
+        return item
+
+    def fit(self) -> None:
+        """Show every column; show every row too unless rows would get too small to read."""
+        r = self._extent
+        vb = self.view.geometry()
+        vw, vh = max(1.0, vb.width()), max(1.0, vb.height())
+        scale = min(vw / r.width(), vh / r.height())
+        min_scale = MIN_ROW_PX / (ROW_H + ROW_GAP)
+        if scale < min_scale:
+            scale = min(vw / r.width(), min_scale)
+        self.view.setRange(QRectF(r.x(), r.y(), vw / scale, vh / scale), padding=0)
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt API
+        super().resizeEvent(ev)
+        if getattr(self, "cells", None):
+            self.fit()
+
+    def show_result(self, result) -> None:
+        """Hand each finished uint8 mosaic to its ImageItem (the only per-frame GUI work)."""
+        for (v, ly), item in self.cells.items():
+            view = result.views.get(v, {}).get(ly)
+            if view is None:
+                continue
+            item.view_info = view
+            item.setImage(view.mosaic, autoLevels=False, levels=(0, 255))
+        for ly, label in self.range_labels.items():
+            views = [result.views[v][ly] for v in result.variants if ly in result.views[v]]
+            if views:
+                lo, hi = min(w.lo for w in views), max(w.hi for w in views)
+                label.setText(f"{result.norm} range\n{lo:.3g} … {hi:.3g}")

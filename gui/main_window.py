@@ -1,0 +1,422 @@
+"""The main window: input view, feature grid, zoom strip, controls dock and status bar.
+
+The GUI thread only forwards requests to the worker and hands finished uint8 images to
+pyqtgraph; everything else happens in the worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.colormaps import colormap
+from engine.engine import EngineConfig
+from engine.mosaic import mosaic_size, shrink_for
+from engine.sheet import make_sheet
+from gui.controls import Controls
+from gui.grid import FeatureGrid
+from gui.help import HelpOverlay
+from gui.worker import EngineInfo, EngineWorker, Shown, SourceInfo, WorkerThread
+from gui.zoom import ZoomStrip
+
+DISPLAY_MAX_SIDE = 384  # mosaics are shrunk to this for the screen (export stays native)
+BANNER = ("Random, untrained weights: the maps show what each architecture does to the input, "
+          "not learned features.")
+
+
+class MainWindow(QMainWindow):
+    """PoolScope's window. ``displayed(float)`` fires with the latency (s) of each shown frame."""
+
+    displayed = Signal(float)
+
+    def __init__(self, config: EngineConfig, source: str | None, settings: QSettings,
+                 cameras: list[int] | None = None, export_folder: str | None = None):
+        super().__init__()
+        self.settings = settings
+        self.config = config
+        self.setWindowTitle("PoolScope")
+        self.setAcceptDrops(True)
+        self.info: EngineInfo | None = None
+        self.source_info: SourceInfo | None = None
+        self.last: Shown | None = None
+        self.frozen = False
+        self.export_folder = export_folder or str(Path.home() / "PoolScope")
+        self._shown_times: deque[float] = deque(maxlen=30)
+        self.latencies: deque[float] = deque(maxlen=10_000)
+        self.frames_shown = 0
+        self.last_error = ""
+
+        self.banner = QLabel(BANNER)
+        self.banner.setStyleSheet("background:#5a4a12; color:#fff3c4; padding:4px;")
+        self.grid = FeatureGrid()
+        self.zoom = ZoomStrip()
+        self.input_view = pg.GraphicsLayoutWidget()
+        self.input_view.setBackground((24, 24, 28))
+        box = self.input_view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        box.setMouseEnabled(False, False)
+        self.input_item = pg.ImageItem(axisOrder="row-major")
+        box.addItem(self.input_item)
+        self.input_box = box
+        self.colorbar = pg.GraphicsLayoutWidget()
+        self.colorbar.setFixedHeight(36)
+        self.colorbar.setBackground((24, 24, 28))
+        cbox = self.colorbar.addViewBox(enableMenu=False)
+        cbox.setMouseEnabled(False, False)
+        self.colorbar_item = pg.ImageItem(axisOrder="row-major")
+        cbox.addItem(self.colorbar_item)
+        self.colorbar_box = cbox
+        self.readout = QLabel("")
+        self.readout.setWordWrap(True)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(2, 2, 2, 2)
+        lv.addWidget(QLabel("Input (as the network sees it)"))
+        lv.addWidget(self.input_view, 1)
+        self.colorbar_label = QLabel("colour: low … high of each row's range")
+        lv.addWidget(self.colorbar_label)
+        lv.addWidget(self.colorbar)
+        lv.addWidget(self.readout)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(left)
+        top.addWidget(self.grid)
+        top.setSizes([280, 1200])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(top)
+        main.addWidget(self.zoom)
+        main.setSizes([760, 220])
+        central = QWidget()
+        cv = QVBoxLayout(central)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(self.banner)
+        cv.addWidget(main, 1)
+        self.setCentralWidget(central)
+        self.help = HelpOverlay(central)
+
+        self.controls = Controls(cameras or [])
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("controls")
+        dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.controls.folder_label.setText(self.export_folder)
+
+        sb = self.statusBar()
+        self.status_rates = QLabel("")
+        self.status_device = QLabel("")
+        self.status_message = QLabel("")
+        sb.addWidget(self.status_rates)
+        sb.addWidget(self.status_device)
+        sb.addWidget(self.status_message, 1)
+
+        self.worker = EngineWorker(config, source)
+        self.thread = WorkerThread(self.worker)
+        self.worker.result_ready.connect(self._on_result)
+        self.worker.failed.connect(self.show_error)
+        self.worker.engine_changed.connect(self._on_engine)
+        self.worker.source_changed.connect(self._on_source)
+        self.worker.exported.connect(lambda p: self.show_message(f"exported to {p}"))
+        self.grid.channel_clicked.connect(self._on_channel_clicked)
+        self.grid.hovered.connect(self.readout.setText)
+        self.zoom.hovered.connect(self.readout.setText)
+        self._wire_controls()
+        self._make_actions()
+        self.set_colormap(config.colormap)
+
+    # -- wiring -----------------------------------------------------------------------------
+    def _wire_controls(self) -> None:
+        c, post = self.controls, self.worker.post
+        c.source_requested.connect(self.open_source)
+        c.open_file_requested.connect(self.open_file_dialog)
+        c.open_folder_requested.connect(self.open_folder_dialog)
+        c.model_changed.connect(lambda m: self._engine_request("model", m))
+        c.variants_changed.connect(lambda v: self._engine_request("variants", tuple(v)))
+        c.layers_changed.connect(lambda ly: post("layers", ly))
+        c.device_changed.connect(lambda d: self._engine_request("device", d))
+        c.input_size_changed.connect(lambda n: self._engine_request("input_size", n or None))
+        c.norm_changed.connect(lambda n: post("norm", n))
+        c.colormap_changed.connect(self.set_colormap)
+        c.freeze_toggled.connect(self.set_frozen)
+        c.play_toggled.connect(lambda playing: self.set_frozen(not playing))
+        c.step_requested.connect(lambda: post("step"))
+        c.seek_requested.connect(lambda i: post("seek", i))
+        c.mirror_toggled.connect(lambda on: post("mirror", on))
+        c.export_requested.connect(self.export_activations)
+        c.screenshot_requested.connect(self.save_screenshot)
+        c.export_folder_requested.connect(self.choose_export_folder)
+        for v in c.variant_boxes.values():
+            v.toggled.connect(self._check_variant_count)
+
+    def _make_actions(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        view_menu = self.menuBar().addMenu("&View")
+        help_menu = self.menuBar().addMenu("&Help")
+
+        def action(menu, text, keys, slot):
+            a = QAction(text, self)
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        action(file_menu, "Open file…", ["Ctrl+O"], self.open_file_dialog)
+        action(file_menu, "Open folder…", ["Ctrl+Shift+O"], self.open_folder_dialog)
+        action(file_menu, "Save screenshot", ["Ctrl+S"], self.save_screenshot)
+        action(file_menu, "Export activations", ["Ctrl+E"], self.export_activations)
+        action(file_menu, "Copy sheet to clipboard", ["Ctrl+Shift+C"], self.copy_sheet)
+        action(file_menu, "Quit", ["Ctrl+Q"], self.close)
+        action(view_menu, "Freeze / unfreeze", ["Space"], lambda: self.set_frozen(not self.frozen))
+        action(view_menu, "Step one frame", ["."], lambda: self.worker.post("step"))
+        action(view_menu, "Mirror", ["M"], self.controls.mirror.toggle)
+        action(view_menu, "Fit grid", ["F"], self.grid.fit)
+        action(view_menu, "Reset nudge", ["Home"], lambda: self.worker.post("reset_nudge"))
+        action(help_menu, "Keyboard shortcuts", ["F1", "?"], self.help.toggle)
+        for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1),
+                              "Down": (0, 1)}.items():
+            for mod, step in (("", 1.0), ("Shift+", 0.25)):
+                sc = QShortcut(QKeySequence(mod + key), self)
+                sc.activated.connect(lambda dx=dx, dy=dy, s=step: self.nudge(dx * s, dy * s))
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self.thread.start()
+
+    def shutdown(self) -> None:
+        """Stop the worker thread cleanly (stop event, quit, wait); safe to call twice."""
+        if self.thread.thread.isRunning():
+            self.thread.stop()
+
+    def closeEvent(self, event):  # noqa: N802 - Qt API
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        s.setValue("export_folder", self.export_folder)
+        s.setValue("npz", self.controls.npz.isChecked())
+        if self.source_info is not None:
+            s.setValue("source", self.source_info.name)
+        if self.info is not None:
+            s.setValue("model", self.info.model)
+            s.setValue("variants", ",".join(self.info.variants))
+            s.setValue("layers", ",".join(ly.name for ly in self.info.layers))
+        s.setValue("norm", self.config.norm)
+        s.setValue("colormap", self.config.colormap)
+        s.setValue("device", self.config.device)
+        s.sync()
+
+    # -- requests ---------------------------------------------------------------------------
+    def open_source(self, spec: str) -> None:
+        self.set_frozen(False)
+        self.show_message(f"opening {spec} …")
+        self.worker.post("source", spec)
+
+    def _engine_request(self, what: str, value) -> None:
+        setattr(self.config, what, value)
+        self.show_message(f"building {what} = {value} …")
+        self.worker.post(what, value)
+
+    def _check_variant_count(self) -> None:
+        n = len(self.controls.chosen_variants())
+        if not 2 <= n <= 5:
+            self.show_message(f"choose 2 to 5 variants ({n} chosen)")
+
+    def set_frozen(self, on: bool) -> None:
+        if on == self.frozen:
+            return
+        self.frozen = on
+        self.worker.post("freeze", on)
+        for b, checked in ((self.controls.freeze, on), (self.controls.play, on)):
+            b.blockSignals(True)
+            b.setChecked(checked)
+            b.blockSignals(False)
+        self.controls.play.setText("Play" if on else "Pause")
+
+    def nudge(self, dx: float, dy: float) -> None:
+        if not self.frozen:
+            self.show_message("freeze first (Space), then nudge with the arrow keys")
+            return
+        self.worker.post("nudge", (dx, dy))
+
+    def set_colormap(self, name: str) -> None:
+        self.config.colormap = name
+        cmap = colormap(name)
+        self.grid.set_lut(cmap.lut)
+        self.zoom.set_lut(cmap.lut)
+        self.colorbar_item.setImage(cmap.lut[None, :, :], autoLevels=False)
+        self.colorbar_box.autoRange(padding=0)
+        self.worker.post("colormap", name)
+
+    def open_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open an image or video", "",
+            "Images and videos (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.mp4 *.avi *.mkv "
+            "*.webm *.mov *.m4v);;All files (*)")
+        if path:
+            self.open_source(path)
+
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if path:
+            self.open_source(path)
+
+    def choose_export_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Export into", self.export_folder)
+        if path:
+            self.export_folder = path
+            self.controls.folder_label.setText(path)
+
+    def dragEnterEvent(self, event):  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802 - Qt API
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_source(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def _on_channel_clicked(self, layer: str, variant: str, channel: int) -> None:
+        self.worker.post("zoom", (layer, channel))
+        self.show_message(f"zoom: {layer} channel {channel}")
+
+    # -- export -----------------------------------------------------------------------------
+    def _new_path(self, stem: str, suffix: str) -> Path:
+        folder = Path(self.export_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path, n = folder / f"{stem}-{stamp}{suffix}", 2
+        while path.exists():
+            path, n = folder / f"{stem}-{stamp}-{n}{suffix}", n + 1
+        return path
+
+    def save_screenshot(self) -> Path | None:
+        """Save the whole window as a PNG in the export folder (never overwriting)."""
+        try:
+            path = self._new_path("screenshot", ".png")
+        except OSError as e:
+            self.show_error(f"{self.export_folder}: cannot write ({e.strerror or e})")
+            return None
+        if not self.grab().save(str(path)):
+            self.show_error(f"{path}: could not be written")
+            return None
+        self.show_message(f"screenshot saved to {path}")
+        return path
+
+    def export_activations(self) -> None:
+        seq = self.last.seq if self.last is not None else None
+        self.worker.post("export", (self.export_folder, self.controls.npz.isChecked(), seq))
+        self.show_message("exporting …")
+
+    def copy_sheet(self) -> None:
+        if self.last is None:
+            self.show_error("nothing to copy yet")
+            return
+        sheet = make_sheet(self.last.result, colormap(self.config.colormap), "PoolScope")
+        h, w, _ = sheet.shape
+        image = QImage(sheet.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        QGuiApplication.clipboard().setImage(image)
+        self.show_message("sheet copied to the clipboard")
+
+    # -- worker signals ---------------------------------------------------------------------
+    def _on_engine(self, info: EngineInfo) -> None:
+        self.info = info
+        shapes = {k: mosaic_size(s, shrink_for(s, DISPLAY_MAX_SIDE)) for k, s in
+                  info.shapes.items()}
+        layer_names = [ly.name for ly in info.layers]
+        self.grid.set_layout(info.variants, layer_names, info.shapes, shapes)
+        self.zoom.set_variants(info.variants)
+        self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
+                                norm=self.config.norm, cmap=self.config.colormap,
+                                all_layers=info.all_layers, layers=layer_names)
+        self.banner.setVisible(info.untrained)
+        if self.zoom.key is None or self.zoom.key[0] not in layer_names:
+            first = next((ly.name for ly in info.layers if "site" in ly.kind), None)
+            if first is not None:  # follow channel 0 of the first downsampling site
+                self.worker.post("zoom", (first, 0))
+        self.status_device.setText(f"device {info.device}")
+        self.show_message(f"{info.model}: {len(info.variants)} variants x "
+                          f"{len(layer_names)} layers")
+
+    def _on_source(self, info: SourceInfo) -> None:
+        self.source_info = info
+        self.controls.source_label.setText(f"{info.name} ({info.size[0]}x{info.size[1]})")
+        self.controls.set_video(info.frame_count)
+        self.show_message(f"source {info.name}")
+
+    def _on_result(self) -> None:
+        shown = self.worker.take_latest()
+        if shown is None:
+            return
+        r = shown.result
+        if self.info is None or r.variants != self.info.variants or r.layers != tuple(
+                ly.name for ly in self.info.layers):
+            return  # made before the last layout change: drop it
+        self.last = shown
+        self.grid.show_result(r)
+        self.input_item.setImage(r.input_image, autoLevels=False, levels=(0, 255))
+        if self.input_box.state["autoRange"] != [False, False] or self.frames_shown == 0:
+            self.input_box.autoRange(padding=0)
+            self.input_box.disableAutoRange()
+        if shown.zoom:
+            self.zoom.show_zoom(shown.zoom, shown.zoom_key)
+        if self.source_info is not None:
+            self.controls.set_position(shown.source_position, self.source_info.frame_count)
+        now = time.monotonic()
+        latency = now - r.captured_at
+        self.latencies.append(latency)
+        self._shown_times.append(now)
+        self.frames_shown += 1
+        self._update_rates(shown)
+        self.displayed.emit(latency)
+
+    def _update_rates(self, shown: Shown) -> None:
+        if self.frames_shown % 5:
+            return
+        t = self._shown_times
+        disp = (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else 0.0
+        st = shown.stats
+        parts = []
+        if st.get("camera_fps"):
+            parts.append(f"camera {st['camera_fps']:.0f} fps")
+        if st.get("engine_fps"):
+            parts.append(f"network {st['engine_fps']:.1f} fps")
+        parts.append(f"display {disp:.1f} fps")
+        lat = sorted(list(self.latencies)[-30:])
+        parts.append(f"latency {1000 * lat[len(lat) // 2]:.0f} ms")
+        if st.get("frozen"):
+            dx, dy = st.get("nudge", (0, 0))
+            parts.append(f"FROZEN, nudge ({dx:+g}, {dy:+g}) px")
+        self.status_rates.setText("  ·  ".join(parts))
+
+    def show_error(self, message: str) -> None:
+        self.last_error = message
+        self.status_message.setText(f"⚠ {message}")
+        self.status_message.setStyleSheet("color:#ff9a8a;")
+
+    def show_message(self, message: str) -> None:
+        self.status_message.setText(message + (f"   (last error: {self.last_error})"
+                                               if self.last_error else ""))
+        self.status_message.setStyleSheet("")
+

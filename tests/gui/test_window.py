@@ -1,0 +1,195 @@
+"""The explorer as a user drives it: live results, grid changes, freeze and nudge, export,
+bad files, shortcuts, settings, and a clean shutdown."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+
+from engine.mosaic import mosaic_size, shrink_for
+from engine.preprocess import shift_image
+from gui.main_window import DISPLAY_MAX_SIDE
+
+
+def wait_new(qtbot, w, cond=lambda shown: True, timeout=20_000):
+    """Wait for a result shown after now that satisfies ``cond``; return it."""
+    start = w.frames_shown
+    qtbot.waitUntil(lambda: w.frames_shown > start and cond(w.last), timeout=timeout)
+    return w.last
+
+
+def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
+    qtbot.waitUntil(lambda: window.frames_shown >= 5, timeout=20_000)
+    info = window.info
+    assert info.model == "tiny" and info.variants == ("max", "avg", "stride", "blur")
+    assert len(window.grid.cells) == 4 * 8
+    item = window.grid.cells[("blur", "features.2")]
+    expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), DISPLAY_MAX_SIDE))
+    assert item.image.shape == expect and item.image.dtype == np.uint8
+    assert item.image.max() > 0
+    assert window.input_item.image.shape == (224, 224, 3)
+    assert "display" in window.status_rates.text() and "network" in window.status_rates.text()
+    assert window.banner.isVisible()
+
+
+def test_grid_follows_variant_and_layer_changes(window, qtbot):
+    window.controls.variant_boxes["avg"].setChecked(False)
+    qtbot.waitUntil(lambda: window.info.variants == ("max", "stride", "blur"), timeout=30_000)
+    assert {v for v, _ in window.grid.cells} == {"max", "stride", "blur"}
+    wait_new(qtbot, window)
+    layers = window.controls.layers
+    for i in range(layers.count()):
+        if layers.item(i).data(Qt.ItemDataRole.UserRole) != "features.5":
+            layers.item(i).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: [ly.name for ly in window.info.layers] == ["features.5"],
+                    timeout=30_000)
+    assert {ly for _, ly in window.grid.cells} == {"features.5"}
+    shown = wait_new(qtbot, window)
+    assert shown.result.layers == ("features.5",)
+
+
+def test_too_few_variants_are_refused_with_a_message(window, qtbot):
+    for name in ("avg", "stride", "blur"):
+        window.controls.variant_boxes[name].setChecked(False)
+    assert "choose 2 to 5 variants" in window.status_message.text()
+    assert len(window.info.variants) >= 2
+
+
+def test_freeze_and_nudge_shift_the_input_exactly(window, qtbot):
+    window.set_frozen(True)
+    base = wait_new(qtbot, window, lambda s: s.stats["frozen"]).result.input_image
+    window.nudge(1, 0)
+    moved = wait_new(qtbot, window, lambda s: s.stats["nudge"] == (1.0, 0.0)).result.input_image
+    assert (moved[:, :-1] == base[:, 1:]).all()             # the window moved right one pixel
+    assert (moved[:, -1] == base[:, -1]).all()               # the edge repeats: no wrap-around
+    window.nudge(0.25, 0)
+    quarter = wait_new(qtbot, window, lambda s: s.stats["nudge"] == (1.25, 0.0))
+    assert (quarter.result.input_image == shift_image(base, 1.25, 0)).all()
+    frozen_index = quarter.result.frame_index
+    window.set_frozen(False)
+    live = wait_new(qtbot, window, lambda s: not s.stats["frozen"])
+    assert live.result.frame_index > frozen_index
+
+
+def test_nudge_needs_a_frozen_frame(window):
+    window.nudge(1, 0)
+    assert "freeze first" in window.status_message.text()
+
+
+def test_screenshot_writes_a_png_and_never_overwrites(window, qtbot):
+    a, b = window.save_screenshot(), window.save_screenshot()
+    assert a != b and a.is_file() and b.is_file() and a.stat().st_size > 10_000
+
+
+def test_export_activations_writes_what_the_command_writes(window, qtbot):
+    window.controls.npz.setChecked(True)
+    with qtbot.waitSignal(window.worker.exported, timeout=30_000) as sig:
+        window.export_activations()
+    folder = Path(sig.args[0])
+    frame = folder / "frame_0000"
+    assert (frame / "sheet.png").is_file() and (frame / "input.png").is_file()
+    record = json.loads((frame / "record.json").read_text())
+    assert record["frame_index"] == window.last.result.frame_index or record["frame_index"] >= 0
+    assert len(list((frame / "blur").glob("*.png"))) == 8
+    assert np.load(frame / "activations.npz")["max/features.2"].shape == (16, 112, 112)
+    assert str(folder) in window.status_message.text()
+
+
+def test_copy_sheet_puts_an_image_on_the_clipboard(window):
+    window.copy_sheet()
+    image = QGuiApplication.clipboard().image()
+    assert not image.isNull() and image.width() > 500
+
+
+def _drop(window, path: Path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_a_bad_dropped_file_shows_its_error_and_the_next_good_one_works(window, qtbot,
+                                                                        not_image, rgb_png):
+    _drop(window, not_image)
+    qtbot.waitUntil(lambda: "not an image" in window.last_error, timeout=20_000)
+    assert "notes.png" in window.status_message.text()
+    _drop(window, rgb_png)
+    qtbot.waitUntil(lambda: window.source_info.name == str(rgb_png), timeout=20_000)
+    shown = wait_new(qtbot, window)
+    assert shown.result.input_image.shape == (224, 224, 3)
+
+
+def test_a_video_can_be_paused_stepped_and_sought(make_window, qtbot, video_files):
+    w = make_window(str(video_files["avi"]))
+    qtbot.waitUntil(lambda: w.frames_shown >= 2 and w.source_info is not None, timeout=30_000)
+    assert w.controls.seek.isEnabled() and w.controls.seek.maximum() == 11
+    w.set_frozen(True)
+    now = wait_new(qtbot, w, lambda s: s.stats["frozen"]).source_position
+    w.worker.post("step")
+    stepped = wait_new(qtbot, w, lambda s: s.source_position != now)
+    assert stepped.source_position == (now + 1) % 12
+    w.worker.post("seek", 7)
+    sought = wait_new(qtbot, w, lambda s: s.source_position == 7)
+    assert sought.result.frame_index == 7
+
+
+def test_an_absent_camera_is_reported_and_the_window_keeps_working(window, qtbot):
+    window.open_source("camera:9")
+    qtbot.waitUntil(lambda: "camera 9" in window.last_error, timeout=20_000)
+    window.open_source("pattern:checker")
+    qtbot.waitUntil(lambda: window.source_info.name == "pattern:checker", timeout=20_000)
+    wait_new(qtbot, window)
+
+
+def test_clicking_a_channel_follows_it_in_the_zoom_strip(window, qtbot):
+    window.grid.channel_clicked.emit("features.5", "max", 3)
+    shown = wait_new(qtbot, window, lambda s: s.zoom_key == ("features.5", 3))
+    assert set(shown.zoom) == set(shown.result.variants)
+    assert shown.zoom["blur"].shape == (56, 56)
+    assert window.zoom.images["blur"].image.shape == (56, 56)
+
+
+def test_mosaic_pixel_maps_to_its_channel(window):
+    item = window.grid.cells[("max", "features.2")]
+    v = item.view_info
+    th = v.shape[1] // v.shrink
+    rows, cols = 4, 4
+    assert item.channel_at(1, 1)[0] == 0
+    assert item.channel_at((th + 1) * 2 + 1, (th + 1) * 1 + 1)[0] == cols * 1 + 2
+    assert item.channel_at(th, 1) is None  # the gutter
+    assert rows * cols == 16
+
+
+def test_help_overlay_toggles_with_f1(window, qtbot):
+    assert not window.help.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.help.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert not window.help.isVisible()
+
+
+def test_settings_persist_between_launches(make_window, qtbot, settings):
+    w = make_window("pattern:grating", model="tiny", variants=("max", "blur"))
+    qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=30_000)
+    w.close()
+    assert not w.thread.thread.isRunning()
+    from gui.app import make_config
+
+    class Args:
+        source = model = variants = device = input_size = None
+        seed = 0
+
+    config, source = make_config(Args(), settings)
+    assert source == "pattern:grating"
+    assert config.variants == ("max", "blur") and config.model == "tiny"
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Q])
+def test_ctrl_q_closes_and_stops_the_thread(window, qtbot, key):
+    qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert not window.thread.thread.isRunning()
