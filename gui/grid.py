@@ -1,7 +1,7 @@
 """The feature-map grid: rows are layers, columns are variants, all in one zoomable canvas.
 
-One ``ImageItem`` per (layer, variant), row-major uint8 with fixed levels and one shared
-256-entry lookup table; each row is scaled to a common height so a deep network stays legible
+One ``ImageItem`` per (layer, variant), given RGB mosaics the worker coloured with the
+engine's 256-entry lookup table (the same table the exported files use); each row is scaled to a common height so a deep network stays legible
 and the whole grid pans and zooms (wheel, drag) instead of shrinking to nothing.
 """
 
@@ -65,7 +65,7 @@ class MosaicItem(pg.ImageItem):
             self.grid.hovered.emit("")
             return
         v = self.view_info
-        u = int(self.image[int(y), int(x)])
+        u = int(v.mosaic[int(y), int(x)])
         value = v.lo + (v.hi - v.lo) * u / 255.0
         self.grid.hovered.emit(f"{self.layer} · {self.variant} · channel {hit[0]} · "
                                f"y {hit[1]} x {hit[2]} · ≈ {value:.4g} (click to zoom)")
@@ -76,6 +76,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
 
     channel_clicked = Signal(str, str, int)
     hovered = Signal(str)
+    resolution_changed = Signal(int)   # mosaic size (px) worth computing at the current zoom
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -86,15 +87,24 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.cells: dict[tuple[str, str], MosaicItem] = {}
         self.range_labels: dict[str, QGraphicsSimpleTextItem] = {}
         self._static: list = []
-        self._lut: np.ndarray | None = None
         self.variants: tuple[str, ...] = ()
         self.layers: tuple[str, ...] = ()
         self._extent = QRectF(0, 0, 1, 1)
+        self.resolution = 0
+        self.view.sigRangeChanged.connect(self._range_changed)
 
-    def set_lut(self, lut: np.ndarray) -> None:
-        self._lut = lut
-        for item in self.cells.values():
-            item.setLookupTable(lut)
+    def _range_changed(self, *_):
+        """Ask for mosaics about as large as a row is on screen (powers of two, 128-1024)."""
+        rect = self.view.mapViewToDevice(QRectF(0, 0, ROW_H, ROW_H))
+        if rect is None:
+            return
+        px = rect.boundingRect().height() * self.devicePixelRatioF()
+        side = 128
+        while side < 1024 and side < 1.25 * px:
+            side *= 2
+        if side != self.resolution:
+            self.resolution = side
+            self.resolution_changed.emit(side)
 
     def set_layout(self, variants, layers, shapes: dict, mosaic_shapes: dict) -> None:
         """Lay out rows and columns. ``mosaic_shapes[(variant, layer)]`` is (H, W) shown."""
@@ -125,9 +135,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             for v in variants:
                 mh, mw = mosaic_shapes[(v, ly)]
                 item = MosaicItem(self, v, ly)
-                item.setImage(np.zeros((mh, mw), np.uint8), autoLevels=False, levels=(0, 255))
-                if self._lut is not None:
-                    item.setLookupTable(self._lut)
+                item.setImage(np.zeros((mh, mw, 3), np.uint8), autoLevels=False)
                 item.setRect(QRectF(xs[v], y, ROW_H * mw / mh, ROW_H))
                 self.view.addItem(item)
                 self.cells[(v, ly)] = item
@@ -164,14 +172,17 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         if getattr(self, "cells", None):
             self.fit()
 
-    def show_result(self, result) -> None:
-        """Hand each finished uint8 mosaic to its ImageItem (the only per-frame GUI work)."""
+    def show_result(self, result, rgb: dict) -> None:
+        """Hand each finished, coloured mosaic to its ImageItem (the only per-frame GUI work).
+
+        ``rgb[(variant, layer)]`` is the mosaic coloured with the engine's lookup table.
+        """
         for (v, ly), item in self.cells.items():
             view = result.views.get(v, {}).get(ly)
-            if view is None:
+            if view is None or (v, ly) not in rgb:
                 continue
             item.view_info = view
-            item.setImage(view.mosaic, autoLevels=False, levels=(0, 255))
+            item.setImage(rgb[(v, ly)], autoLevels=False)
         for ly, label in self.range_labels.items():
             views = [result.views[v][ly] for v in result.variants if ly in result.views[v]]
             if views:

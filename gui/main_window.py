@@ -35,7 +35,8 @@ from gui.help import HelpOverlay
 from gui.worker import EngineInfo, EngineWorker, Shown, SourceInfo, WorkerThread
 from gui.zoom import ZoomStrip
 
-DISPLAY_MAX_SIDE = 384  # mosaics are shrunk to this for the screen (export stays native)
+DISPLAY_MAX_SIDE = 384  # mosaics are shrunk for the screen, to about a row's size on it
+                        # (the grid asks for 128-1024 px as it zooms); exports stay native
 BANNER = ("Random, untrained weights: the maps show what each architecture does to the input, "
           "not learned features.")
 
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.worker.exported.connect(lambda p: self.show_message(f"exported to {p}"))
         self.grid.channel_clicked.connect(self._on_channel_clicked)
         self.grid.hovered.connect(self.readout.setText)
+        self.grid.resolution_changed.connect(lambda side: self.worker.post("max_side", side))
         self.zoom.hovered.connect(self.readout.setText)
         self._wire_controls()
         self._make_actions()
@@ -262,7 +264,6 @@ class MainWindow(QMainWindow):
     def set_colormap(self, name: str) -> None:
         self.config.colormap = name
         cmap = colormap(name)
-        self.grid.set_lut(cmap.lut)
         self.zoom.set_lut(cmap.lut)
         self.colorbar_item.setImage(cmap.lut[None, :, :], autoLevels=False)
         self.colorbar_box.autoRange(padding=0)
@@ -374,7 +375,7 @@ class MainWindow(QMainWindow):
                 ly.name for ly in self.info.layers):
             return  # made before the last layout change: drop it
         self.last = shown
-        self.grid.show_result(r)
+        self.grid.show_result(r, shown.rgb)
         self.input_item.setImage(r.input_image, autoLevels=False, levels=(0, 255))
         if self.input_box.state["autoRange"] != [False, False] or self.frames_shown == 0:
             self.input_box.autoRange(padding=0)

@@ -33,6 +33,7 @@ class Shown:
     seq: int                                # worker's step counter (a stale-check key)
     zoom: dict[str, np.ndarray] | None      # variant -> float (H, W) of the zoomed channel
     zoom_key: tuple[str, int] | None        # (layer, channel) of ``zoom``
+    rgb: dict                               # (variant, layer) -> (H, W, 3) uint8 coloured mosaic
     source_position: int | None             # video frame index, else None
     stats: dict = field(default_factory=dict)  # camera_fps, engine_fps, dropped, frozen, nudge
 
@@ -214,6 +215,8 @@ class EngineWorker(QObject):
                 seek(int(payload))
                 if self._frozen is not None:
                     self._frozen = self.source.read()
+        elif command == "max_side":
+            self.config.max_side = int(payload)
         elif command == "mirror":
             self._mirror = bool(payload)
         elif command == "zoom":
@@ -269,7 +272,12 @@ class EngineWorker(QObject):
             "frozen": self._frozen is not None,
             "nudge": self._nudge,
         }
-        shown = Shown(result, self._seq, zoom, self._zoom if zoom else None,
+        # Colour here, off the GUI thread: pyqtgraph would rebuild a 256-entry colour table
+        # per image per frame in Python (measured: most of the GUI thread's time).
+        cmap = self.engine.cmap
+        rgb = {(v, ly): cmap.apply(result.views[v][ly].mosaic)
+               for v in result.variants for ly in result.layers}
+        shown = Shown(result, self._seq, zoom, self._zoom if zoom else None, rgb,
                       frame.index if hasattr(self.source, "seek") else None, stats)
         with self._lock:
             self._latest = shown

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
+from engine.colormaps import colormap
 from engine.mosaic import mosaic_size, shrink_for
 from engine.preprocess import shift_image
 from gui.main_window import DISPLAY_MAX_SIDE
@@ -28,8 +29,10 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     assert len(window.grid.cells) == 4 * 8
     item = window.grid.cells[("blur", "features.2")]
     expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), DISPLAY_MAX_SIDE))
-    assert item.image.shape == expect and item.image.dtype == np.uint8
-    assert item.image.max() > 0
+    assert item.image.shape == (*expect, 3) and item.image.dtype == np.uint8
+    assert item.view_info.mosaic.shape == expect and item.view_info.mosaic.max() > 0
+    lut = {tuple(c) for c in colormap("viridis").lut.tolist()}
+    assert {tuple(c) for c in item.image.reshape(-1, 3)[::50].tolist()} <= lut
     assert window.input_item.image.shape == (224, 224, 3)
     assert "display" in window.status_rates.text() and "network" in window.status_rates.text()
     assert window.banner.isVisible()
