@@ -1,8 +1,9 @@
 """The feature-map grid: rows are layers, columns are variants, all in one zoomable canvas.
 
 One ``ImageItem`` per (layer, variant), given RGB mosaics the worker coloured with the
-engine's 256-entry lookup table (the same table the exported files use); each row is scaled to a common height so a deep network stays legible
-and the whole grid pans and zooms (wheel, drag) instead of shrinking to nothing.
+engine's 256-entry lookup table (the same table the exported files use); each row is scaled
+to a common height so a deep network stays legible, and the whole grid pans and zooms (wheel,
+drag) instead of shrinking to nothing.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 from engine.colormaps import colormap
 from engine.mosaic import mosaic_size, shrink_for
 from engine.preprocess import shift_image
-from gui.main_window import DISPLAY_MAX_SIDE
 
 
 def wait_new(qtbot, w, cond=lambda shown: True, timeout=20_000):
@@ -28,7 +27,9 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     assert info.model == "tiny" and info.variants == ("max", "avg", "stride", "blur")
     assert len(window.grid.cells) == 4 * 8
     item = window.grid.cells[("blur", "features.2")]
-    expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), DISPLAY_MAX_SIDE))
+    side = window.grid.resolution                   # what the grid asked for at its zoom
+    assert 128 <= side <= 1024 and window.worker.config.max_side == side
+    expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), side))
     assert item.image.shape == (*expect, 3) and item.image.dtype == np.uint8
     assert item.view_info.mosaic.shape == expect and item.view_info.mosaic.max() > 0
     lut = {tuple(c) for c in colormap("viridis").lut.tolist()}
