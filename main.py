@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="mosaic normalisation (default shared: one range across variants)")
     ex.add_argument("--cmap", default="viridis",
                     help="colour map: viridis, magma, inferno, grey, coolwarm (diverging)")
+    ex.add_argument("--gamma", type=float, default=0.5,
+                    help="display gamma of the colour map, as in the GUI (default 0.5; 1 is "
+                    "linear)")
 
     info = sub.add_parser("info", help="per variant and layer: shape, params, MACs, "
                           "receptive field and jump")
@@ -117,7 +120,7 @@ def cmd_export(args) -> int:
     engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
                                  layers=args.layers, device=args.device,
                                  input_size=args.input_size, norm=args.norm,
-                                 colormap=args.cmap, seed=args.seed))
+                                 colormap=args.cmap, gamma=args.gamma, seed=args.seed))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0

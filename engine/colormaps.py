@@ -34,6 +34,27 @@ class Colormap:
     name: str
     lut: np.ndarray
     diverging: bool = False
+    gamma: float = 1.0
+
+    def with_gamma(self, gamma: float) -> Colormap:
+        """The same map with level u shown as the colour of 255 * (u / 255) ** gamma.
+
+        gamma < 1 lifts small values (a monotone display transform, the same for every
+        variant, so comparisons stay fair); diverging maps apply it to the distance from the
+        middle, keeping zero in the middle.
+        """
+        if not 0.05 <= gamma <= 5.0:
+            raise ValueError(f"gamma must be between 0.05 and 5, got {gamma}")
+        base = COLORMAPS[self.name].lut
+        u = np.arange(256) / 255.0
+        if self.diverging:
+            d = 2.0 * u - 1.0
+            t = 0.5 + 0.5 * np.sign(d) * np.abs(d) ** gamma
+        else:
+            t = u ** gamma
+        lut = base[np.clip(np.rint(t * 255), 0, 255).astype(np.intp)]
+        lut.setflags(write=False)
+        return Colormap(self.name, lut, self.diverging, gamma)
 
     def apply(self, mosaic: np.ndarray) -> np.ndarray:
         """Colour a single-channel uint8 image: (H, W) -> (H, W, 3) RGB uint8.
@@ -58,9 +79,10 @@ COLORMAPS: dict[str, Colormap] = {name: _make(name) for name in _ANCHORS}
 DEFAULT_COLORMAP = "viridis"
 
 
-def colormap(name: str) -> Colormap:
-    """The colour map called ``name``; ValueError naming the known ones otherwise."""
+def colormap(name: str, gamma: float = 1.0) -> Colormap:
+    """The colour map called ``name`` (with a display ``gamma``); ValueError if unknown."""
     try:
-        return COLORMAPS[name]
+        cmap = COLORMAPS[name]
     except KeyError:
         raise ValueError(f"unknown colour map {name!r} (known: {', '.join(COLORMAPS)})") from None
+    return cmap if gamma == 1.0 else cmap.with_gamma(gamma)

@@ -72,6 +72,7 @@ class EngineConfig:
     input_size: int | tuple[int, int] | None = None
     norm: str = "shared"
     colormap: str = DEFAULT_COLORMAP
+    gamma: float = 1.0                       # display gamma of the colour map (< 1 lifts lows)
     seed: int = 0
     top_k: int = 5
     max_side: int | None = None              # shrink mosaics to fit (live display); None: native
@@ -133,9 +134,11 @@ class Engine:
             raise ModelError(f"unknown normalisation {mode!r} (known: {', '.join(mz.NORM_MODES)})")
         self.norm = mode
 
-    def set_colormap(self, name: str) -> None:
+    def set_colormap(self, name: str, gamma: float | None = None) -> None:
+        if gamma is not None:
+            self.config.gamma = gamma
         try:
-            self.cmap = colormap(name)
+            self.cmap = colormap(name, self.config.gamma)
         except ValueError as e:
             raise ModelError(str(e)) from None
 

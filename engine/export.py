@@ -155,6 +155,7 @@ def frame_record(engine, result, source: str) -> dict:
         "layers": layers,
         "normalisation": result.norm,
         "colormap": result.colormap,
+        "gamma": engine.cmap.gamma,
         "source": source,
         "frame_index": result.frame_index,
         "exported_at": datetime.now().isoformat(timespec="seconds"),

@@ -29,6 +29,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         input_size=getattr(args, "input_size", None),
         norm=str(settings.value("norm", "shared")),
         colormap=str(settings.value("colormap", "viridis")),
+        gamma=float(settings.value("gamma", 0.5)),
         seed=getattr(args, "seed", None) or 0,
         max_side=384,
     )

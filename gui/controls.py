@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -43,6 +44,7 @@ class Controls(QWidget):
     input_size_changed = Signal(int)        # 0: the network's own
     norm_changed = Signal(str)
     colormap_changed = Signal(str)
+    gamma_changed = Signal(float)
     freeze_toggled = Signal(bool)
     step_requested = Signal()
     seek_requested = Signal(int)
@@ -150,8 +152,17 @@ class Controls(QWidget):
         self.cmap = QComboBox()
         self.cmap.addItems(list(COLORMAPS))
         self.cmap.activated.connect(lambda _: self.colormap_changed.emit(self.cmap.currentText()))
+        self.gamma = QDoubleSpinBox()
+        self.gamma.setRange(0.2, 2.0)
+        self.gamma.setSingleStep(0.1)
+        self.gamma.setValue(0.5)
+        self.gamma.setToolTip("display gamma: below 1 lifts small values, the same way in "
+                              "every variant (the colour bar shows the mapping)")
+        self.gamma.valueChanged.connect(lambda g: None if self._quiet else
+                                        self.gamma_changed.emit(float(g)))
         f.addRow("Normalisation", self.norm)
         f.addRow("Colour map", self.cmap)
+        f.addRow("Gamma", self.gamma)
         self.layers = QListWidget()
         self.layers.setMinimumHeight(120)
         self.layers.itemChanged.connect(self._layers_toggled)
@@ -202,7 +213,7 @@ class Controls(QWidget):
             self.layers_changed.emit(chosen)
 
     def set_state(self, *, model=None, variants=None, device=None, norm=None, cmap=None,
-                  all_layers=None, layers=None, input_size=None) -> None:
+                  gamma=None, all_layers=None, layers=None, input_size=None) -> None:
         """Show the engine's state without echoing it back as requests."""
         self._quiet = True
         try:
@@ -217,6 +228,8 @@ class Controls(QWidget):
                 self.norm.setCurrentText(norm)
             if cmap is not None:
                 self.cmap.setCurrentText(cmap)
+            if gamma is not None:
+                self.gamma.setValue(gamma)
             if input_size is not None:
                 self.input_size.setValue(input_size)
             if all_layers is not None:

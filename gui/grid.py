@@ -21,7 +21,7 @@ COL_GAP = 12.0
 ROW_GAP = 16.0
 LABEL_W = 190.0
 HEADER_H = 34.0
-MIN_ROW_PX = 110.0   # rows are never fitted smaller than this on screen; the grid scrolls
+MIN_ROW_PX = 150.0   # rows are never fitted smaller than this on screen; the grid scrolls
 
 
 class MosaicItem(pg.ImageItem):
@@ -31,6 +31,7 @@ class MosaicItem(pg.ImageItem):
         super().__init__(axisOrder="row-major")
         self.grid, self.variant, self.layer = grid, variant, layer
         self.view_info = None  # engine LayerView of the image shown
+        self.cell = QRectF()   # where the mosaic goes in the canvas, whatever its resolution
         self.setAcceptHoverEvents(True)
 
     def channel_at(self, x: float, y: float) -> tuple[int, int, int] | None:
@@ -137,7 +138,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
                 mh, mw = mosaic_shapes[(v, ly)]
                 item = MosaicItem(self, v, ly)
                 item.setImage(np.zeros((mh, mw, 3), np.uint8), autoLevels=False)
-                item.setRect(QRectF(xs[v], y, ROW_H * mw / mh, ROW_H))
+                item.cell = QRectF(xs[v], y, ROW_H * mw / mh, ROW_H)
+                item.setRect(item.cell)
                 self.view.addItem(item)
                 self.cells[(v, ly)] = item
             y += ROW_H + ROW_GAP
@@ -183,7 +185,11 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             if view is None or (v, ly) not in rgb:
                 continue
             item.view_info = view
-            item.setImage(rgb[(v, ly)], autoLevels=False)
+            image = rgb[(v, ly)]
+            resized = item.image is None or item.image.shape != image.shape
+            item.setImage(image, autoLevels=False)
+            if resized:  # a new resolution (the zoom changed): keep the cell's place and size
+                item.setRect(item.cell)
         for ly, label in self.range_labels.items():
             views = [result.views[v][ly] for v in result.variants if ly in result.views[v]]
             if views:

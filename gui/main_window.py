@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         c.input_size_changed.connect(lambda n: self._engine_request("input_size", n or None))
         c.norm_changed.connect(lambda n: post("norm", n))
         c.colormap_changed.connect(self.set_colormap)
+        c.gamma_changed.connect(self.set_gamma)
         c.freeze_toggled.connect(self.set_frozen)
         c.play_toggled.connect(lambda playing: self.set_frozen(not playing))
         c.step_requested.connect(lambda: post("step"))
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
             s.setValue("layers", ",".join(ly.name for ly in self.info.layers))
         s.setValue("norm", self.config.norm)
         s.setValue("colormap", self.config.colormap)
+        s.setValue("gamma", self.config.gamma)
         s.setValue("device", self.config.device)
         s.sync()
 
@@ -263,11 +265,21 @@ class MainWindow(QMainWindow):
 
     def set_colormap(self, name: str) -> None:
         self.config.colormap = name
-        cmap = colormap(name)
+        self._show_colours()
+        self.worker.post("colormap", name)
+
+    def set_gamma(self, gamma: float) -> None:
+        self.config.gamma = gamma
+        self._show_colours()
+        self.worker.post("gamma", gamma)
+
+    def _show_colours(self) -> None:
+        cmap = colormap(self.config.colormap, self.config.gamma)
         self.zoom.set_lut(cmap.lut)
         self.colorbar_item.setImage(cmap.lut[None, :, :], autoLevels=False)
         self.colorbar_box.autoRange(padding=0)
-        self.worker.post("colormap", name)
+        self.colorbar_label.setText(f"colour: each row's range, low … high (gamma "
+                                    f"{self.config.gamma:g})")
 
     def open_file_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -350,6 +362,7 @@ class MainWindow(QMainWindow):
         self.zoom.set_variants(info.variants)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,
+                                gamma=self.config.gamma,
                                 all_layers=info.all_layers, layers=layer_names)
         self.banner.setVisible(info.untrained)
         if self.zoom.key is None or self.zoom.key[0] not in layer_names:

@@ -191,9 +191,10 @@ class EngineWorker(QObject):
         elif command == "norm":
             self.config.norm = payload
             self.engine and self.engine.set_norm(payload)
-        elif command == "colormap":
-            self.config.colormap = payload
-            self.engine and self.engine.set_colormap(payload)
+        elif command in ("colormap", "gamma"):
+            setattr(self.config, command, payload)
+            if self.engine is not None:
+                self.engine.set_colormap(self.config.colormap, self.config.gamma)
         elif command == "freeze":
             self._frozen = (self._recent[-1][1] if payload and self._recent else None)
             if payload and self._frozen is None:

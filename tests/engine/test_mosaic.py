@@ -118,3 +118,15 @@ def test_colormaps_are_256_entry_tables():
     assert rgb.shape == (1, 2, 3) and tuple(rgb[0, 0]) == (68, 1, 84)
     with pytest.raises(ValueError):
         colormap("jet")
+
+
+def test_gamma_lifts_low_levels_and_keeps_the_ends():
+    plain, lifted = colormap("grey"), colormap("grey", 0.5)
+    assert (lifted.lut[0] == plain.lut[0]).all() and (lifted.lut[255] == plain.lut[255]).all()
+    assert lifted.lut[64, 0] == 128 and plain.lut[64, 0] == 64    # sqrt(0.25) = 0.5
+    div, base = colormap("coolwarm", 0.5).lut, colormap("coolwarm").lut
+    assert (div[0] == base[0]).all() and (div[255] == base[255]).all()
+    near_middle = [tuple(c) for c in base[112:144]]           # zero stays in the middle
+    assert tuple(div[127]) in near_middle and tuple(div[128]) in near_middle
+    with pytest.raises(ValueError):
+        colormap("grey", 0.0)
