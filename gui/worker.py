@@ -132,14 +132,15 @@ class EngineWorker(QObject):
         self._open(self._source_spec)
         self._timer.start(0)
 
-    def _build_engine(self) -> None:
+    def _build_engine(self) -> bool:
         try:
             engine = Engine(self.config)
         except PoolScopeError as e:
             self.failed.emit(str(e))
-            return
+            return False
         self.engine = engine
         self._announce_engine()
+        return True
 
     def _announce_engine(self) -> None:
         e = self.engine
@@ -179,10 +180,15 @@ class EngineWorker(QObject):
         if command == "source":
             self._open(payload)
         elif command in ("model", "variants", "device", "input_size", "seed"):
+            before = (getattr(self.config, command), self.config.layers)
             setattr(self.config, command, payload)
             if command == "model":
                 self.config.layers = None
-            self._build_engine()
+            if not self._build_engine():  # keep the engine that works, and its settings
+                setattr(self.config, command, before[0])
+                self.config.layers = before[1]
+                if self.engine is not None:
+                    self._announce_engine()
         elif command == "layers":
             self.config.layers = tuple(payload) if payload is not None else None
             if self.engine is not None:

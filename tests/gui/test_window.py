@@ -197,3 +197,11 @@ def test_ctrl_q_closes_and_stops_the_thread(window, qtbot, key):
     qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert not window.thread.thread.isRunning()
+
+
+def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, qtbot):
+    window.controls.device.setCurrentText("cuda")
+    window.controls.device_changed.emit("cuda")
+    qtbot.waitUntil(lambda: "cuda" in window.last_error.lower(), timeout=20_000)
+    assert window.worker.config.device == "cpu"
+    wait_new(qtbot, window)
