@@ -6,6 +6,7 @@ pyqtgraph; everything else happens in the worker thread.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
 from datetime import datetime
@@ -153,7 +154,7 @@ class MainWindow(QMainWindow):
         c.layers_changed.connect(lambda ly: post("layers", ly))
         c.device_changed.connect(lambda d: self._engine_request("device", d))
         c.input_size_changed.connect(lambda n: self._engine_request("input_size", n or None))
-        c.norm_changed.connect(lambda n: post("norm", n))
+        c.norm_changed.connect(self.set_norm)
         c.colormap_changed.connect(self.set_colormap)
         c.gamma_changed.connect(self.set_gamma)
         c.freeze_toggled.connect(self.set_frozen)
@@ -237,7 +238,6 @@ class MainWindow(QMainWindow):
         self.worker.post("source", spec)
 
     def _engine_request(self, what: str, value) -> None:
-        setattr(self.config, what, value)
         self.show_message(f"building {what} = {value} …")
         self.worker.post(what, value)
 
@@ -267,6 +267,10 @@ class MainWindow(QMainWindow):
         self.config.colormap = name
         self._show_colours()
         self.worker.post("colormap", name)
+
+    def set_norm(self, mode: str) -> None:
+        self.config.norm = mode
+        self.worker.post("norm", mode)
 
     def set_gamma(self, gamma: float) -> None:
         self.config.gamma = gamma
@@ -346,7 +350,8 @@ class MainWindow(QMainWindow):
         if self.last is None:
             self.show_error("nothing to copy yet")
             return
-        sheet = make_sheet(self.last.result, colormap(self.config.colormap), "PoolScope")
+        sheet = make_sheet(self.last.result, colormap(self.config.colormap, self.config.gamma),
+                           "PoolScope")
         h, w, _ = sheet.shape
         image = QImage(sheet.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
         QGuiApplication.clipboard().setImage(image)
@@ -355,6 +360,10 @@ class MainWindow(QMainWindow):
     # -- worker signals ---------------------------------------------------------------------
     def _on_engine(self, info: EngineInfo) -> None:
         self.info = info
+        # the network settings the engine really runs with (a failed change is undone); the
+        # display settings are the window's own
+        self.config = dataclasses.replace(info.config, norm=self.config.norm,
+                                          colormap=self.config.colormap, gamma=self.config.gamma)
         shapes = {k: mosaic_size(s, shrink_for(s, DISPLAY_MAX_SIDE)) for k, s in
                   info.shapes.items()}
         layer_names = [ly.name for ly in info.layers]

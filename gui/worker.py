@@ -8,6 +8,7 @@ display never builds a backlog and always shows the newest frame.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import weakref
@@ -51,6 +52,7 @@ class EngineInfo:
     device: str
     untrained: bool
     notes: dict                              # variant -> {site: what it became}
+    config: EngineConfig                     # a copy of the settings the engine now runs with
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class EngineWorker(QObject):
 
     def __init__(self, config: EngineConfig, source: str | None = None):
         super().__init__()
-        self.config = config
+        self.config = dataclasses.replace(config)  # the worker's own copy; the GUI asks by post()
         self._source_spec = source
         self.source: FrameSource | None = None
         self.engine: Engine | None = None
@@ -149,7 +151,8 @@ class EngineWorker(QObject):
         self.engine_changed.emit(EngineInfo(
             e.network.spec.name, e.variant_names, tuple(e.layers), tuple(e.network.layers),
             shapes, e.network.input_size, str(e.device), True,
-            {v: dict(e.network.variants[v].notes) for v in e.variant_names}))
+            {v: dict(e.network.variants[v].notes) for v in e.variant_names},
+            dataclasses.replace(self.config)))
         self._dirty = True
 
     def _open(self, spec: str | None) -> None:

@@ -203,5 +203,6 @@ def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, 
     window.controls.device.setCurrentText("cuda")
     window.controls.device_changed.emit("cuda")
     qtbot.waitUntil(lambda: "cuda" in window.last_error.lower(), timeout=20_000)
+    qtbot.waitUntil(lambda: window.config.device == "cpu", timeout=20_000)
     assert window.worker.config.device == "cpu"
     wait_new(qtbot, window)
