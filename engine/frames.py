@@ -151,6 +151,12 @@ class LatestSlot:
             self._taken = True
             return self._frame
 
+    def wait(self, after_index: int = -1, timeout: float | None = None) -> Frame | None:
+        """Like :meth:`get_newer` but leaves the frame untaken (for probing, not consuming)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or self._newer(after_index), timeout)
+            return self._frame if self._newer(after_index) else None
+
     def peek(self) -> Frame | None:
         """Return the newest frame without marking it taken."""
         with self._cond:
@@ -199,24 +205,6 @@ class Pacer:
     def reset(self) -> None:
         """Forget the schedule (after a pause or a seek)."""
         self._next = None
-
-
-def as_rgb_frame_image(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` as a fresh C-contiguous (H, W, 3) uint8 array.
-
-    Parameters
-    ----------
-    image : np.ndarray
-        (H, W, 3) uint8 array, possibly a view or non-contiguous.
-
-    Returns
-    -------
-    np.ndarray
-        A copy that owns its data.
-    """
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected (H, W, 3) uint8, got {image.shape} {image.dtype}")
-    return np.array(image, dtype=np.uint8, order="C", copy=True)
 
 
 def check_open(source: FrameSource, closed: bool) -> None:

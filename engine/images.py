@@ -41,6 +41,48 @@ def _is_jpeg(data: bytes) -> bool:
     return data[:3] == b"\xff\xd8\xff"
 
 
+def _jpeg_is_complete(data: bytes) -> bool:
+    """True if a JPEG's main image reaches its end-of-image marker (FFD9).
+
+    OpenCV 4 decodes a truncated JPEG without complaint (grey fill), so this is checked
+    by hand. Files ending in FFD9 (allowing zero padding) pass at once. Otherwise the
+    marker segments are walked by their lengths (an EXIF thumbnail's FFD9 inside APP1
+    does not count) and the entropy-coded data scanned, so photos with a trailer after
+    the image (phone "motion photos", maker data) are not mistaken for truncated ones.
+    """
+    if data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        return True
+    n, pos = len(data), 2
+    while pos + 1 < n:
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return True
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return False
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:  # start of scan: skip entropy-coded data to the next marker
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= n:
+                    return False
+                follower = data[pos + 1]
+                if follower == 0x00 or 0xD0 <= follower <= 0xD7:  # stuffing, restart
+                    pos += 2
+                elif follower == 0xFF:
+                    pos += 1
+                else:
+                    break
+    return False
+
+
 def to_rgb8(img: np.ndarray) -> np.ndarray:
     """Any decoded OpenCV image (grey/BGR/BGRA, 8/16-bit, float) -> (H, W, 3) RGB uint8."""
     if img.dtype == np.uint16:
@@ -75,7 +117,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     data = _read_bytes(path, name)
     buf = np.frombuffer(data, np.uint8)
     if _is_jpeg(data):
-        if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        if not _jpeg_is_complete(data):
             raise SourceError(f"{name}: truncated JPEG (no end-of-image marker)")
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies the EXIF orientation
     else:
@@ -155,11 +197,16 @@ class FolderSource(FrameSource):
 
     @property
     def size(self) -> tuple[int, int]:
+        """Size of the last image read (before any read: of the first readable one)."""
         if self._size is None:
-            try:
-                img = load_image(self.files[0])
+            for path in self.files:
+                try:
+                    img = load_image(path)
+                except SourceError:
+                    continue
                 self._size = (img.shape[1], img.shape[0])
-            except SourceError:
+                break
+            else:
                 return (0, 0)
         return self._size
 

@@ -181,8 +181,10 @@ class GratingPattern(Pattern):
         self.freq, self.speed = float(freq), float(speed)
         self.angle, self.contrast = float(angle), float(contrast)
         a = math.radians(self.angle)
+        # Rounded so that 90 degrees gives cos == 0 exactly: no stray dependence on x.
+        cos_a, sin_a = round(math.cos(a), 12), round(math.sin(a), 12)
         ys, xs = np.mgrid[0 : self.height, 0 : self.width].astype(np.float64)
-        self._u = xs * math.cos(a) + ys * math.sin(a)
+        self._u = xs * cos_a + ys * sin_a
 
     def render(self, index: int) -> np.ndarray:
         phase = 2 * np.pi * self.freq * (self._u - self.speed * index)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from engine.camera import CameraSource
 from engine.errors import SourceError
 from engine.frames import FrameSource
 from engine.images import IMAGE_EXTENSIONS, FolderSource, ImageSource
-from engine.patterns import PATTERNS
+from engine.patterns import PATTERNS, Pattern
 from engine.video import VIDEO_EXTENSIONS, VideoSource
+
+_COMMON = ("width", "height", "seed", "fps", "realtime")
 
 
 def _value(text: str):
@@ -66,8 +69,10 @@ def open_source(spec: str, *, realtime: bool = True,
         params.setdefault("realtime", realtime)
         try:
             return PATTERNS[name](**params)
-        except TypeError as e:
+        except TypeError as e:  # an unknown key: "... got an unexpected keyword argument 'x'"
             raise SourceError(f"{spec}: {str(e).split(') ', 1)[-1]}") from None
+        except ValueError as e:  # a value of the wrong kind, e.g. freq=fast
+            raise SourceError(f"{spec}: bad value ({e})") from None
     path = Path(spec)
     if path.is_dir():
         return FolderSource(path, realtime=realtime)
@@ -93,10 +98,26 @@ def open_default(realtime: bool = True) -> FrameSource:
         return PATTERNS["shapes"](realtime=realtime)
 
 
+def pattern_params(name: str) -> dict[str, object]:
+    """Keyword parameters (with defaults) that ``pattern:NAME,key=value`` accepts."""
+    params: dict[str, object] = {}
+    for cls in (PATTERNS[name], Pattern):
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.kind is p.KEYWORD_ONLY:
+                params[p.name] = p.default
+    return params
+
+
 def describe_sources() -> str:
-    """One help paragraph on the source forms."""
-    return ("camera or camera:N (an OpenCV camera index); an image (" +
+    """One help paragraph on the source forms, the patterns and their parameters."""
+    described = []
+    for name in PATTERNS:
+        own = [f"{k}={v}" for k, v in pattern_params(name).items() if k not in _COMMON]
+        described.append(f"{name} ({', '.join(own)})")
+    patterns = "; ".join(described)
+    return ("SOURCE is camera or camera:N (an OpenCV camera index); an image (" +
             ", ".join(sorted(e[1:] for e in IMAGE_EXTENSIONS)) + "), a video (" +
             ", ".join(sorted(e[1:] for e in VIDEO_EXTENSIONS)) + ") or a folder of images; "
-            "pattern:NAME[,key=value...] with NAME one of " + ", ".join(PATTERNS) +
-            " (e.g. pattern:grating,freq=0.1,speed=0.25 or pattern:pan,dx=1.5)")
+            "or pattern:NAME[,key=value...] with NAME one of: " + patterns +
+            f"; every pattern also takes {', '.join(_COMMON)} "
+            "(e.g. pattern:grating,freq=0.1,speed=0.25 or pattern:pan,dx=1.5).")

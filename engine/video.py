@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import SourceError
-from engine.frames import EndOfStream, Frame, FrameSource, Pacer, check_open
+from engine.frames import EndOfStream, Frame, FrameSource, check_open
 
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 import cv2  # noqa: E402
 
+_RESYNC_AFTER = 1.0  # seconds late after which realtime playback resumes instead of skipping
 VIDEO_EXTENSIONS = {".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".wmv"}
 
 
@@ -53,8 +54,7 @@ class VideoSource(FrameSource):
         self._size = (first.shape[1], first.shape[0])
         self._pending: tuple[int, np.ndarray] | None = (0, first)
         self._next_index = 1
-        self._pacer = Pacer(self.fps)
-        self._started: float | None = None
+        self._anchor: tuple[float, int] | None = None  # (time, index): when index is due
         self._closed = False
 
     @property
@@ -95,27 +95,48 @@ class VideoSource(FrameSource):
                      time.monotonic())
 
     def read(self) -> Frame:
-        """The next frame; with ``realtime``, the frame due now at the file's frame rate."""
-        if self.realtime:
-            now = time.monotonic()
-            if self._started is None:
-                self._started = now - self.position / self.fps
-            due = int((now - self._started) * self.fps)
-            behind = due - self.position
-            if behind > 1 and self.frame_count and behind < self.frame_count:
-                for _ in range(behind - 1):  # late: skip without decoding
-                    if self._pending is not None:
-                        self._pending = None
-                    elif not self._cap.grab():
-                        break
-                    else:
-                        self._next_index += 1
-            elif behind < 0:
-                time.sleep(min(1.0, -behind / self.fps))
+        """The next frame; with ``realtime``, the frame due now at the file's frame rate.
+
+        A reader that is early sleeps until the next frame is due; one that is late skips
+        the frames it missed with ``grab()`` (no decoding); one that paused for over a
+        second resumes where it stopped instead of jumping.
+        """
+        check_open(self, self._closed)
+        if not self.realtime:
+            return self.step()
+        now = time.monotonic()
+        if self._anchor is None:
+            self._anchor = (now, self.position)
+        late = now - self._due(self.position)
+        if late > _RESYNC_AFTER:
+            self._anchor = (now, self.position)
+        elif late < 0:
+            time.sleep(-late)
+        else:
+            for _ in range(int(late * self.fps)):  # frames whose time has passed
+                if not self._skip():
+                    break
+        expected = self.position
         frame = self.step()
-        if self.realtime and frame.index == 0:
-            self._started = time.monotonic()
+        if frame.index != expected:  # looped back to the start
+            self._anchor = (frame.timestamp, frame.index)
         return frame
+
+    def _due(self, index: int) -> float:
+        t0, i0 = self._anchor  # type: ignore[misc]
+        return t0 + (index - i0) / self.fps
+
+    def _skip(self) -> bool:
+        """Pass over the next frame without decoding it; False at the end of the file."""
+        if self._pending is not None:
+            self._pending = None
+            return True
+        if self.frame_count and self._next_index >= self.frame_count - 1:
+            return False  # keep the last frame for step(), which handles the end
+        if not self._cap.grab():
+            return False
+        self._next_index += 1
+        return True
 
     def seek(self, index: int) -> None:
         """Make frame ``index`` (clamped to the file) the next one read."""
@@ -123,7 +144,7 @@ class VideoSource(FrameSource):
         last = self.frame_count - 1 if self.frame_count else index
         index = int(min(max(0, index), max(0, last)))
         self._rewind(index)
-        self._started = None
+        self._anchor = None
 
     def close(self) -> None:
         if not getattr(self, "_closed", True):

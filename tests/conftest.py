@@ -137,3 +137,41 @@ def image_folder(media) -> Path:
         _write(folder / f"img{i}.png", np.full((20, 30, 3), i * 20, np.uint8))
     (folder / "readme.txt").write_text("not an image")
     return folder
+
+
+@pytest.fixture(scope="session")
+def empty_video(media) -> Path:
+    """A 0-byte file named like a video."""
+    path = media / "empty.mp4"
+    path.write_bytes(b"")
+    return path
+
+
+@pytest.fixture(scope="session")
+def frameless_avi(media) -> Path:
+    """A valid AVI container (header, size, codec) holding no frames at all."""
+    path = media / "frameless.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (64, 48))
+    writer.release()
+    assert path.stat().st_size > 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def jpeg_with_trailer(media, image_files) -> Path:
+    """A complete JPEG followed by extra bytes, as phones append (motion photos, maker data)."""
+    path = media / "trailer.jpg"
+    path.write_bytes(image_files["jpg"].read_bytes() + b"MotionPhoto\x01\x02" * 50)
+    return path
+
+
+@pytest.fixture(scope="session")
+def truncated_jpeg_with_thumbnail(media, image_files) -> Path:
+    """A truncated JPEG whose EXIF segment holds a thumbnail with its own FFD9 marker."""
+    jpeg = image_files["jpg"].read_bytes()
+    thumb = b"\xff\xd8\xff\xd9"  # a (degenerate) embedded JPEG: SOI ... EOI
+    body = b"Exif\x00\x00" + thumb
+    full = jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpeg[2:]
+    path = media / "cut_thumb.jpg"
+    path.write_bytes(full[: len(full) * 2 // 3])
+    return path
