@@ -64,8 +64,10 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from engine.sources import describe_sources
+
     parser = OneLineParser(prog="poolscope", description="See and measure why CNNs downsample "
-                           "with pooling or strided convolution.")
+                           "with pooling or strided convolution.", epilog=describe_sources())
     parser.add_argument("--source", default=None,
                         help="camera, camera:N, a file or folder, or pattern:NAME "
                         "(default: the last one used, else the webcam if one opens, else "
@@ -74,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     ex = sub.add_parser("export", help="write mosaics, the side-by-side sheet, data and a "
-                        "JSON record for frames of a source, with no display")
+                        "JSON record for frames of a source, with no display",
+                        epilog=describe_sources())
     ex.add_argument("--source", required=True, help="camera[:N], file, folder or pattern:NAME")
     ex.add_argument("--out", required=True, help="folder; each export goes into a new "
                     "date-time sub-folder")

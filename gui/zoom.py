@@ -48,7 +48,6 @@ class ZoomStrip(QWidget):
         self.boxes: dict[str, pg.ViewBox] = {}
         self._lut: np.ndarray | None = None
         self.key = None
-        self.channel_meaning_shared = True
 
     def set_lut(self, lut: np.ndarray) -> None:
         self._lut = lut
