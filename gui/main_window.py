@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         action(view_menu, "Mirror", ["M"], self.controls.mirror.toggle)
         action(view_menu, "Fit grid", ["F"], self.grid.fit)
         action(view_menu, "Reset nudge", ["Home"], lambda: self.worker.post("reset_nudge"))
-        action(help_menu, "Keyboard shortcuts", ["F1", "?"], self.help.toggle)
+        action(help_menu, "Keyboard shortcuts", ["F1", "?", "Shift+?"], self.help.toggle)
         for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1),
                               "Down": (0, 1)}.items():
             for mod, step in (("", 1.0), ("Shift+", 0.25)):

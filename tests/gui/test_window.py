@@ -168,12 +168,25 @@ def test_mosaic_pixel_maps_to_its_channel(window):
     assert rows * cols == 16
 
 
-def test_help_overlay_toggles_with_f1(window, qtbot):
+def test_help_overlay_toggles_with_f1_and_question_mark(window, qtbot):
     assert not window.help.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_F1)
     assert window.help.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_F1)
     assert not window.help.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+    assert window.help.isVisible()
+
+
+def test_space_freezes_and_arrow_keys_nudge(window, qtbot):
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.frozen
+    wait_new(qtbot, window, lambda s: s.stats["frozen"])
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    wait_new(qtbot, window, lambda s: s.stats["nudge"] == (1.0, 0.0))
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    wait_new(qtbot, window, lambda s: s.stats["nudge"] == (0.75, 0.0))
+    assert "FROZEN" in window.status_rates.text() or window.frames_shown % 5
 
 
 def test_settings_persist_between_launches(make_window, qtbot, settings):
