@@ -98,6 +98,22 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
     return result
 
 
+def step_rate(config: EngineConfig, source: str = "pattern:shapes", seconds: float = 5.0) -> float:
+    """``Engine.step`` frames per second on frames of ``source`` (read beforehand)."""
+    from engine.sources import open_source
+
+    engine = Engine(config)
+    with open_source(source, realtime=False) as src:
+        frames = [src.read() for _ in range(16)]
+    for f in frames[:3]:
+        engine.step(f)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 5:
+        engine.step(frames[n % len(frames)])
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
