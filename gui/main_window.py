@@ -9,12 +9,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import deque
-from datetime import datetime
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -29,10 +27,11 @@ from PySide6.QtWidgets import (
 from engine.colormaps import colormap
 from engine.engine import EngineConfig
 from engine.mosaic import mosaic_size, shrink_for
-from engine.sheet import make_sheet
 from gui.controls import Controls
+from gui.export_actions import ExportActions
 from gui.grid import FeatureGrid
 from gui.help import HelpOverlay
+from gui.input_panel import InputPanel
 from gui.worker import EngineInfo, EngineWorker, Shown, SourceInfo, WorkerThread
 from gui.zoom import ZoomStrip
 
@@ -42,7 +41,7 @@ BANNER = ("Random, untrained weights: the maps show what each architecture does 
           "not learned features.")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ExportActions, QMainWindow):
     """PoolScope's window. ``displayed(float)`` fires with the latency (s) of each shown frame."""
 
     displayed = Signal(float)
@@ -68,34 +67,11 @@ class MainWindow(QMainWindow):
         self.banner.setStyleSheet("background:#5a4a12; color:#fff3c4; padding:4px;")
         self.grid = FeatureGrid()
         self.zoom = ZoomStrip()
-        self.input_view = pg.GraphicsLayoutWidget()
-        self.input_view.setBackground((24, 24, 28))
-        box = self.input_view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
-        box.setMouseEnabled(False, False)
-        self.input_item = pg.ImageItem(axisOrder="row-major")
-        box.addItem(self.input_item)
-        self.input_box = box
-        self.colorbar = pg.GraphicsLayoutWidget()
-        self.colorbar.setFixedHeight(36)
-        self.colorbar.setBackground((24, 24, 28))
-        cbox = self.colorbar.addViewBox(enableMenu=False)
-        cbox.setMouseEnabled(False, False)
-        self.colorbar_item = pg.ImageItem(axisOrder="row-major")
-        cbox.addItem(self.colorbar_item)
-        self.colorbar_box = cbox
-        self.readout = QLabel("")
-        self.readout.setWordWrap(True)
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(2, 2, 2, 2)
-        lv.addWidget(QLabel("Input (as the network sees it)"))
-        lv.addWidget(self.input_view, 1)
-        self.colorbar_label = QLabel("colour: low … high of each row's range")
-        lv.addWidget(self.colorbar_label)
-        lv.addWidget(self.colorbar)
-        lv.addWidget(self.readout)
+        self.panel = InputPanel()
+        self.input_item = self.panel.image
+        self.readout = self.panel.readout
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(left)
+        top.addWidget(self.panel)
         top.addWidget(self.grid)
         top.setSizes([280, 1200])
         main = QSplitter(Qt.Orientation.Vertical)
@@ -280,10 +256,7 @@ class MainWindow(QMainWindow):
     def _show_colours(self) -> None:
         cmap = colormap(self.config.colormap, self.config.gamma)
         self.zoom.set_lut(cmap.lut)
-        self.colorbar_item.setImage(cmap.lut[None, :, :], autoLevels=False)
-        self.colorbar_box.autoRange(padding=0)
-        self.colorbar_label.setText(f"colour: each row's range, low … high (gamma "
-                                    f"{self.config.gamma:g})")
+        self.panel.show_colours(cmap.lut, self.config.gamma)
 
     def open_file_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -298,12 +271,6 @@ class MainWindow(QMainWindow):
         if path:
             self.open_source(path)
 
-    def choose_export_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Export into", self.export_folder)
-        if path:
-            self.export_folder = path
-            self.controls.folder_label.setText(path)
-
     def dragEnterEvent(self, event):  # noqa: N802 - Qt API
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
@@ -317,45 +284,6 @@ class MainWindow(QMainWindow):
     def _on_channel_clicked(self, layer: str, variant: str, channel: int) -> None:
         self.worker.post("zoom", (layer, channel))
         self.show_message(f"zoom: {layer} channel {channel}")
-
-    # -- export -----------------------------------------------------------------------------
-    def _new_path(self, stem: str, suffix: str) -> Path:
-        folder = Path(self.export_folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path, n = folder / f"{stem}-{stamp}{suffix}", 2
-        while path.exists():
-            path, n = folder / f"{stem}-{stamp}-{n}{suffix}", n + 1
-        return path
-
-    def save_screenshot(self) -> Path | None:
-        """Save the whole window as a PNG in the export folder (never overwriting)."""
-        try:
-            path = self._new_path("screenshot", ".png")
-        except OSError as e:
-            self.show_error(f"{self.export_folder}: cannot write ({e.strerror or e})")
-            return None
-        if not self.grab().save(str(path)):
-            self.show_error(f"{path}: could not be written")
-            return None
-        self.show_message(f"screenshot saved to {path}")
-        return path
-
-    def export_activations(self) -> None:
-        seq = self.last.seq if self.last is not None else None
-        self.worker.post("export", (self.export_folder, self.controls.npz.isChecked(), seq))
-        self.show_message("exporting …")
-
-    def copy_sheet(self) -> None:
-        if self.last is None:
-            self.show_error("nothing to copy yet")
-            return
-        sheet = make_sheet(self.last.result, colormap(self.config.colormap, self.config.gamma),
-                           "PoolScope")
-        h, w, _ = sheet.shape
-        image = QImage(sheet.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-        QGuiApplication.clipboard().setImage(image)
-        self.show_message("sheet copied to the clipboard")
 
     # -- worker signals ---------------------------------------------------------------------
     def _on_engine(self, info: EngineInfo) -> None:
@@ -398,10 +326,7 @@ class MainWindow(QMainWindow):
             return  # made before the last layout change: drop it
         self.last = shown
         self.grid.show_result(r, shown.rgb)
-        self.input_item.setImage(r.input_image, autoLevels=False, levels=(0, 255))
-        if self.input_box.state["autoRange"] != [False, False] or self.frames_shown == 0:
-            self.input_box.autoRange(padding=0)
-            self.input_box.disableAutoRange()
+        self.panel.show_input(r.input_image)
         if shown.zoom:
             self.zoom.show_zoom(shown.zoom, shown.zoom_key)
         if self.source_info is not None:
