@@ -38,6 +38,14 @@ def _size(text: str) -> int | tuple[int, int]:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 224 or 224x320)") from None
 
 
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not numbers: {text!r} (e.g. 0.5 or "
+                                         "0.485,0.456,0.406)") from None
+
+
 def _positive(text: str) -> int:
     try:
         n = int(text)
@@ -52,7 +60,9 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
                    remembered: bool = False) -> None:
     """Network options; with ``remembered`` they default to None (the GUI's saved settings)."""
     p.add_argument("--model", default=None if remembered else "tiny",
-                   help="built-in network: tiny (default), allcnn-c, vgg16, resnet18")
+                   help="built-in network: tiny (default), allcnn-c, vgg16, resnet18; or your "
+                   "own: path/to/file.py:function or package.module:function (returns an "
+                   "nn.Module)")
     p.add_argument("--variants", type=_csv, default=None if remembered else _csv(variants),
                    help=f"comma-separated downsampling variants (default {variants}; "
                    "also: plain = the network as written)")
@@ -61,6 +71,12 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
     p.add_argument("--device", default=None if remembered else "auto",
                    help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights")
+    p.add_argument("--weights", default=None,
+                   help="weights file for the network (a state dict, loaded safely)")
+    p.add_argument("--mean", type=_floats, default=None,
+                   help="input mean of a user model, one value or one per channel (0.5)")
+    p.add_argument("--std", type=_floats, default=None,
+                   help="input std of a user model, one value or one per channel (0.5)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +139,8 @@ def cmd_export(args) -> int:
     engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
                                  layers=args.layers, device=args.device,
                                  input_size=args.input_size, norm=args.norm,
-                                 colormap=args.cmap, gamma=args.gamma, seed=args.seed))
+                                 colormap=args.cmap, gamma=args.gamma, seed=args.seed,
+                                 weights=args.weights, mean=args.mean, std=args.std))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0
@@ -149,7 +166,8 @@ def cmd_info(args) -> int:
     from engine.info import format_info, info_json, network_info
     from engine.network import load_network
 
-    net = load_network(args.model, args.variants, args.input_size, args.seed)
+    net = load_network(args.model, args.variants, args.input_size, args.seed, args.weights,
+                       args.mean, args.std)
     info = network_info(net)
     print(info_json(info) if args.json else format_info(info))
     return 0
@@ -159,7 +177,8 @@ def cmd_bench(args) -> int:
     from engine.engine import EngineConfig
 
     config = EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
-                          input_size=args.input_size, seed=args.seed, max_side=args.max_side)
+                          input_size=args.input_size, seed=args.seed, max_side=args.max_side,
+                          weights=args.weights, mean=args.mean, std=args.std)
     if args.gui:
         from gui.bench import bench_gui
 

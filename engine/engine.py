@@ -74,6 +74,9 @@ class EngineConfig:
     colormap: str = DEFAULT_COLORMAP
     gamma: float = 1.0                       # display gamma of the colour map (< 1 lifts lows)
     seed: int = 0
+    weights: str | None = None               # a weights file for the plain network
+    mean: tuple[float, ...] | None = None    # input normalisation of a user model
+    std: tuple[float, ...] | None = None
     top_k: int = 5
     max_side: int | None = None              # shrink mosaics to fit (live display); None: native
     extra: dict = field(default_factory=dict)
@@ -101,7 +104,8 @@ class Engine:
         self.device = resolve_device(cfg.device)
         if self.device.type == "cpu":
             tune_host_allocator()
-        self.network = network or load_network(cfg.model, cfg.variants, cfg.input_size, cfg.seed)
+        self.network = network or load_network(cfg.model, cfg.variants, cfg.input_size, cfg.seed,
+                                                cfg.weights, cfg.mean, cfg.std)
         # channels-last is 3-4x faster for these convs and pools on the CPU (oneDNN), and the
         # layout tensor cores prefer; MPS handles it poorly.
         self.memory_format = (torch.contiguous_format if self.device.type == "mps"

@@ -149,7 +149,10 @@ def frame_record(engine, result, source: str) -> dict:
     return {
         "model": net.spec.name,
         "input_size": list(net.input_size),
-        "weights": {"sha256_16": net.weights_hash(), "kind": "random", "seed": net.seed},
+        "weights": ({"sha256_16": net.weights_hash(), "kind": "random", "seed": net.seed}
+                    if net.untrained else
+                    {"sha256_16": net.weights_hash(), "kind": "file",
+                     "file": net.weights["path"], "file_sha256_16": net.weights["sha256_16"]}),
         "variants": {v: {"label": net.variants[v].operator.label,
                          "sites": dict(net.variants[v].notes)} for v in result.variants},
         "layers": layers,

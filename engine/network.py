@@ -9,11 +9,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from engine.checkpoint import file_sha256, load_weights
 from engine.errors import ModelError
 from engine.layers import Layer, find_layers
 from engine.nets import NetworkSpec, build_network, network_spec
 from engine.sites import Site, find_sites
 from engine.trace import Trace, trace
+from engine.usermodel import is_user_model, load_user_model
 from engine.variants import Variant, make_variant, operator
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -34,6 +36,12 @@ class Network:
     warnings: list[str] = field(default_factory=list)
     seed: int = 0
     labels: list[str] | None = None
+    weights: dict | None = None  # {"path", "sha256_16", "meta"} once loaded from a file
+
+    @property
+    def untrained(self) -> bool:
+        """True while the weights are the seeded random ones."""
+        return self.weights is None
 
     @property
     def in_channels(self) -> int:
@@ -73,28 +81,44 @@ def load_labels(name: str | None) -> list[str] | None:
 
 
 def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DEFAULT_VARIANTS,
-                 input_size: int | tuple[int, int] | None = None, seed: int = 0) -> Network:
-    """Build a built-in network and its variants (on the CPU; move them with ``.to``).
+                 input_size: int | tuple[int, int] | None = None, seed: int = 0,
+                 weights: str | None = None, mean=None, std=None) -> Network:
+    """Build a network and its variants (on the CPU; move them with ``.to``).
 
     Parameters
     ----------
     model : str
-        A built-in network name (``tiny``, ``allcnn-c``, ``vgg16``, ``resnet18``).
+        A built-in network (``tiny``, ``allcnn-c``, ``vgg16``, ``resnet18``) or the user's
+        own, ``path/to/file.py:function`` or ``package.module:function``.
     variants : sequence of str
         Registered operator names, in column order.
     input_size : int or (H, W), optional
-        The resolution the network sees; defaults to the network's own.
+        The resolution the network sees; defaults to the network's own (224 for user models).
     seed : int
-        Seed of the random weights.
+        Seed of the random weights of built-in networks.
+    weights : str, optional
+        A weights file (loaded with ``weights_only=True``) for the plain network, so every
+        shared-weights variant gets them.
+    mean, std : sequence of float, optional
+        Input normalisation of a user model (one value, or one per input channel).
     """
-    spec = network_spec(model)
     names = _check_variants(variants)
-    size = spec.input_size if input_size is None else (
+    size = None if input_size is None else (
         (input_size, input_size) if isinstance(input_size, int) else tuple(input_size))
-    if min(size) < 8:
+    if size is not None and min(size) < 8:
         raise ModelError(f"input size {size[0]}x{size[1]} is too small (at least 8x8)")
-    plain = build_network(model, seed=seed)
-    return analyse(spec, plain, names, size, seed)
+    if is_user_model(model):
+        spec, plain = load_user_model(model, size, mean, std)
+    else:
+        spec = network_spec(model)
+        plain = build_network(model, seed=seed)
+    loaded = None
+    if weights:
+        meta = load_weights(plain, weights)
+        loaded = {"path": str(weights), "sha256_16": file_sha256(weights), "meta": meta}
+    net = analyse(spec, plain, names, size or spec.input_size, seed)
+    net.weights = loaded
+    return net
 
 
 def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],

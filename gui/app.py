@@ -31,6 +31,9 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         colormap=str(settings.value("colormap", "viridis")),
         gamma=float(settings.value("gamma", 0.5)),
         seed=getattr(args, "seed", None) or 0,
+        weights=getattr(args, "weights", None),
+        mean=getattr(args, "mean", None),
+        std=getattr(args, "std", None),
         max_side=384,
     )
     source = getattr(args, "source", None) or settings.value("source") or None

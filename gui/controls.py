@@ -218,7 +218,9 @@ class Controls(QWidget):
         self._quiet = True
         try:
             if model is not None:
-                self.model.setCurrentIndex(max(0, self.model.findData(model)))
+                if self.model.findData(model) < 0:  # the user's own model
+                    self.model.addItem(model.rsplit("/", 1)[-1], model)
+                self.model.setCurrentIndex(self.model.findData(model))
             if variants is not None:
                 for n, b in self.variant_boxes.items():
                     b.setChecked(n in variants)

@@ -150,7 +150,7 @@ class EngineWorker(QObject):
         shapes = {(v, ly): probe.views[v][ly].shape for v in probe.variants for ly in probe.layers}
         self.engine_changed.emit(EngineInfo(
             e.network.spec.name, e.variant_names, tuple(e.layers), tuple(e.network.layers),
-            shapes, e.network.input_size, str(e.device), True,
+            shapes, e.network.input_size, str(e.device), e.network.untrained,
             {v: dict(e.network.variants[v].notes) for v in e.variant_names},
             dataclasses.replace(self.config)))
         self._dirty = True
