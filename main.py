@@ -72,7 +72,8 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
                    help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights")
     p.add_argument("--weights", default=None,
-                   help="weights file for the network (a state dict, loaded safely)")
+                   help="weights file for the network (a state dict, loaded safely), or "
+                   "'imagenet' for the published VGG-16 / ResNet-18 weights (downloaded once)")
     p.add_argument("--mean", type=_floats, default=None,
                    help="input mean of a user model, one value or one per channel (0.5)")
     p.add_argument("--std", type=_floats, default=None,

@@ -11,6 +11,7 @@ from torch import nn
 
 from engine.checkpoint import file_sha256, load_weights
 from engine.errors import ModelError
+from engine.hub import IMAGENET, load_published
 from engine.layers import Layer, find_layers
 from engine.nets import NetworkSpec, build_network, network_spec
 from engine.sites import Site, find_sites
@@ -98,7 +99,8 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         Seed of the random weights of built-in networks.
     weights : str, optional
         A weights file (loaded with ``weights_only=True``) for the plain network, so every
-        shared-weights variant gets them.
+        shared-weights variant gets them; ``"imagenet"`` downloads the published weights of
+        ``vgg16`` / ``resnet18`` (cached, hash checked).
     mean, std : sequence of float, optional
         Input normalisation of a user model (one value, or one per input channel).
     """
@@ -113,7 +115,11 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         spec = network_spec(model)
         plain = build_network(model, seed=seed)
     loaded = None
-    if weights:
+    if weights == IMAGENET:
+        got = load_published(plain, spec.name)
+        loaded = {"path": got["url"], "sha256_16": file_sha256(got["file"]),
+                  "meta": {"source": "torchvision IMAGENET1K_V1"}}
+    elif weights:
         meta = load_weights(plain, weights)
         loaded = {"path": str(weights), "sha256_16": file_sha256(weights), "meta": meta}
     net = analyse(spec, plain, names, size or spec.input_size, seed)

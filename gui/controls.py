@@ -38,6 +38,8 @@ class Controls(QWidget):
     open_file_requested = Signal()
     open_folder_requested = Signal()
     model_changed = Signal(str)
+    weights_changed = Signal(object)        # None (random), "imagenet", or a file path
+    weights_file_requested = Signal()
     variants_changed = Signal(list)
     layers_changed = Signal(list)
     device_changed = Signal(str)
@@ -130,7 +132,13 @@ class Controls(QWidget):
         self.input_size.setSpecialValueText("network's own")
         self.input_size.editingFinished.connect(
             lambda: self.input_size_changed.emit(self.input_size.value()))
+        self.weights = QComboBox()
+        self.weights.addItem("random (seeded)", None)
+        self.weights.addItem("ImageNet (download, VGG-16/ResNet-18)", "imagenet")
+        self.weights.addItem("Open weights file…", "__open__")
+        self.weights.activated.connect(self._weights_chosen)
         f.addRow("Model", self.model)
+        f.addRow("Weights", self.weights)
         f.addRow("Device", self.device)
         f.addRow("Input size", self.input_size)
         self.variant_boxes: dict[str, QCheckBox] = {}
@@ -192,6 +200,13 @@ class Controls(QWidget):
         if spec:
             self.source_requested.emit(spec)
 
+    def _weights_chosen(self, _index: int) -> None:
+        value = self.weights.currentData()
+        if value == "__open__":
+            self.weights_file_requested.emit()
+        else:
+            self.weights_changed.emit(value)
+
     def _variants_toggled(self) -> None:
         if self._quiet:
             return
@@ -213,7 +228,8 @@ class Controls(QWidget):
             self.layers_changed.emit(chosen)
 
     def set_state(self, *, model=None, variants=None, device=None, norm=None, cmap=None,
-                  gamma=None, all_layers=None, layers=None, input_size=None) -> None:
+                  gamma=None, all_layers=None, layers=None, input_size=None,
+                  weights=False) -> None:
         """Show the engine's state without echoing it back as requests."""
         self._quiet = True
         try:
@@ -226,6 +242,10 @@ class Controls(QWidget):
                     b.setChecked(n in variants)
             if device is not None:
                 self.device.setCurrentText(device)
+            if weights is not False:
+                if self.weights.findData(weights) < 0:  # a file
+                    self.weights.insertItem(2, str(weights).rsplit("/", 1)[-1], weights)
+                self.weights.setCurrentIndex(self.weights.findData(weights))
             if norm is not None:
                 self.norm.setCurrentText(norm)
             if cmap is not None:

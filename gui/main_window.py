@@ -126,6 +126,8 @@ class MainWindow(ExportActions, QMainWindow):
         c.open_file_requested.connect(self.open_file_dialog)
         c.open_folder_requested.connect(self.open_folder_dialog)
         c.model_changed.connect(lambda m: self._engine_request("model", m))
+        c.weights_changed.connect(lambda w: self._engine_request("weights", w))
+        c.weights_file_requested.connect(self.open_weights_dialog)
         c.variants_changed.connect(lambda v: self._engine_request("variants", tuple(v)))
         c.layers_changed.connect(lambda ly: post("layers", ly))
         c.device_changed.connect(lambda d: self._engine_request("device", d))
@@ -266,6 +268,12 @@ class MainWindow(ExportActions, QMainWindow):
         if path:
             self.open_source(path)
 
+    def open_weights_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a weights file", "",
+                                              "PyTorch weights (*.pt *.pth *.ckpt);;All files (*)")
+        if path:
+            self._engine_request("weights", path)
+
     def open_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
         if path:
@@ -299,7 +307,7 @@ class MainWindow(ExportActions, QMainWindow):
         self.zoom.set_variants(info.variants)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,
-                                gamma=self.config.gamma,
+                                gamma=self.config.gamma, weights=self.config.weights,
                                 all_layers=info.all_layers, layers=layer_names)
         self.banner.setVisible(info.untrained)
         if self.zoom.key is None or self.zoom.key[0] not in layer_names:

@@ -182,14 +182,14 @@ class EngineWorker(QObject):
     def _handle(self, command: str, payload) -> None:
         if command == "source":
             self._open(payload)
-        elif command in ("model", "variants", "device", "input_size", "seed"):
-            before = (getattr(self.config, command), self.config.layers)
+        elif command in ("model", "variants", "device", "input_size", "seed", "weights"):
+            before = (getattr(self.config, command), self.config.layers, self.config.weights)
             setattr(self.config, command, payload)
-            if command == "model":
-                self.config.layers = None
+            if command == "model":  # another network: its own rows, and random weights
+                self.config.layers, self.config.weights = None, None
             if not self._build_engine():  # keep the engine that works, and its settings
                 setattr(self.config, command, before[0])
-                self.config.layers = before[1]
+                self.config.layers, self.config.weights = before[1], before[2]
                 if self.engine is not None:
                     self._announce_engine()
         elif command == "layers":

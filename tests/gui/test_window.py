@@ -219,3 +219,20 @@ def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, 
     qtbot.waitUntil(lambda: window.config.device == "cpu", timeout=20_000)
     assert window.worker.config.device == "cpu"
     wait_new(qtbot, window)
+
+
+def test_a_weights_file_loads_and_the_random_weights_banner_goes(window, qtbot, tmp_path):
+    import torch
+
+    from engine.network import load_network
+
+    state = {k: t + 0.01 for k, t in load_network("tiny", ["max"]).plain.state_dict().items()}
+    torch.save(state, tmp_path / "tiny.pt")
+    window._engine_request("weights", str(tmp_path / "tiny.pt"))
+    qtbot.waitUntil(lambda: not window.info.untrained, timeout=30_000)
+    assert not window.banner.isVisible()
+    assert window.controls.weights.currentData() == str(tmp_path / "tiny.pt")
+    (tmp_path / "bad.pt").write_bytes(b"not weights")
+    window._engine_request("weights", str(tmp_path / "bad.pt"))
+    qtbot.waitUntil(lambda: "bad.pt" in window.last_error, timeout=30_000)
+    assert window.worker.config.weights == str(tmp_path / "tiny.pt")   # the good ones stay
