@@ -161,6 +161,8 @@ class Operator:
     label: ClassVar[str] = ""
     #: at a pool site that follows a conv through pointwise ops only, fold the stride into it
     folds_into_conv: ClassVar[bool] = False
+    #: said beside the variant's name while its own layers have not been trained
+    init_note: ClassVar[str] = ""
 
     def pool(self, site: Site) -> list[nn.Module] | None:
         """Layers replacing a pooling layer (they receive the pool's input)."""
@@ -254,6 +256,36 @@ class Blur(Operator):
     shortcut = conv
 
 
+@register
+class Learned(Operator):
+    """All-CNN (Springenberg et al. 2014): a learned 3x3 conv at the site's stride replaces the
+    pool (after a strided conv's pointwise ops; before a 1x1 shortcut). Until trained it is a
+    per-channel 3x3 box filter (an average, no mixing of channels)."""
+
+    name, label = "learned", "learned conv (All-CNN)"
+    init_note = "untrained: 3x3 box filter"
+
+    def pool(self, site: Site) -> list[nn.Module]:
+        return [box_conv(site.in_shape[0], site.geometry.stride)]
+
+    def conv(self, site: Site) -> list[nn.Module]:
+        return [box_conv(site.out_shape[0], site.geometry.stride)]
+
+    def shortcut(self, site: Site) -> list[nn.Module]:
+        return [box_conv(site.in_shape[0], site.geometry.stride)]
+
+
+def box_conv(channels: int, stride: int | tuple[int, int]) -> nn.Conv2d:
+    """A 3x3 conv (padding 1) at ``stride`` starting as a per-channel 3x3 box filter."""
+    conv = nn.Conv2d(channels, channels, 3, _pair(stride), 1)
+    with torch.no_grad():
+        conv.weight.zero_()
+        idx = torch.arange(channels)
+        conv.weight[idx, idx] = 1.0 / 9.0
+        conv.bias.zero_()
+    return conv
+
+
 def _pair(v: int | tuple[int, ...] | list[int]) -> tuple[int, int]:
     if isinstance(v, int):
         return v, v
@@ -270,6 +302,8 @@ def _short(m: nn.Module) -> str:
         return f"MaxPool({m.kernel[0]}x{m.kernel[1]}, stride 1)"
     if isinstance(m, BlurPool):
         return f"BlurPool(Bin-{m.size}, stride {m.stride[0]})"
+    if isinstance(m, nn.Conv2d):
+        return f"Conv({m.kernel_size[0]}x{m.kernel_size[1]}, stride {m.stride[0]}, learned)"
     if isinstance(m, Subsample):
         return f"Subsample(stride {m.stride[0]}, offset {m.offset[0]})"
     return type(m).__name__

@@ -108,7 +108,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             self.resolution = side
             self.resolution_changed.emit(side)
 
-    def set_layout(self, variants, layers, shapes: dict, mosaic_shapes: dict) -> None:
+    def set_layout(self, variants, layers, shapes: dict, mosaic_shapes: dict,
+                   titles: dict | None = None) -> None:
         """Lay out rows and columns. ``mosaic_shapes[(variant, layer)]`` is (H, W) shown."""
         for item in list(self.cells.values()) + self._static:
             self.view.removeItem(item)
@@ -122,7 +123,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         xs = {}
         for v in variants:
             xs[v] = x
-            self._text(v, x, 2, size=24, bold=True)
+            title = (titles or {}).get(v, v)
+            self._text(title, x, 2, size=24 if title == v else 16, bold=True)
             x += widths[v] + COL_GAP
         y = HEADER_H
         for ly in layers:

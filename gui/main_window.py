@@ -303,7 +303,7 @@ class MainWindow(ExportActions, QMainWindow):
         shapes = {k: mosaic_size(s, shrink_for(s, DISPLAY_MAX_SIDE)) for k, s in
                   info.shapes.items()}
         layer_names = [ly.name for ly in info.layers]
-        self.grid.set_layout(info.variants, layer_names, info.shapes, shapes)
+        self.grid.set_layout(info.variants, layer_names, info.shapes, shapes, info.titles)
         self.zoom.set_variants(info.variants)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,

@@ -53,6 +53,7 @@ class EngineInfo:
     untrained: bool
     notes: dict                              # variant -> {site: what it became}
     config: EngineConfig                     # a copy of the settings the engine now runs with
+    titles: dict                             # variant -> column title
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,9 @@ class EngineWorker(QObject):
             e.network.spec.name, e.variant_names, tuple(e.layers), tuple(e.network.layers),
             shapes, e.network.input_size, str(e.device), e.network.untrained,
             {v: dict(e.network.variants[v].notes) for v in e.variant_names},
-            dataclasses.replace(self.config)))
+            dataclasses.replace(self.config),
+            {v: v + (f" ({op.init_note})" if (op := e.network.variants[v].operator).init_note
+                     else "") for v in e.variant_names}))
         self._dirty = True
 
     def _open(self, spec: str | None) -> None:

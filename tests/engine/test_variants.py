@@ -202,3 +202,30 @@ def test_make_variant_leaves_the_plain_network_untouched(tiny):
     make_variant(tiny.plain, tiny.sites, "stride")
     after = {n: (getattr(m, "stride", None), type(m)) for n, m in tiny.plain.named_modules()}
     assert before == after
+
+
+def test_learned_operator_starts_as_a_box_filter_per_channel():
+    """All-CNN's learned 3x3/2 conv; untrained it averages 3x3 windows, channel by channel."""
+    net = load_network("tiny", ["plain", "learned"], input_size=64)
+    x = torch.randn(1, 3, 64, 64)
+    pre = _maps(net, "plain", x)["features.0"][None]
+    got = _maps(net, "learned", x)["features.2"][None]
+    expect = F.avg_pool2d(pre, 3, 2, 1, count_include_pad=True)
+    assert torch.allclose(got, expect, atol=ATOL)
+    convs = [m for n, m in net.variants["learned"].model.named_modules()
+             if isinstance(m, nn.Conv2d) and n.startswith("features") and m.kernel_size == (3, 3)
+             and m.in_channels == m.out_channels and m.stride == (2, 2)]
+    assert len(convs) == 4 and convs[0].weight.shape == (16, 16, 3, 3)
+    plain_params = sum(p.numel() for p in net.plain.parameters())
+    learned_params = sum(p.numel() for p in net.variants["learned"].model.parameters())
+    assert learned_params - plain_params == sum(c * c * 9 + c for c in (16, 32, 64, 128))
+
+
+def test_learned_operator_at_resnet_strided_conv_and_shortcut_sites():
+    net = load_network("resnet18", ["plain", "learned"], input_size=64)
+    x = torch.randn(1, 3, 64, 64)
+    plain, learned = _maps(net, "plain", x), _maps(net, "learned", x)
+    for layer in net.layers:
+        if "site" in layer.kind or layer.kind == "block":
+            assert learned[layer.name].shape == plain[layer.name].shape, layer.name
+    assert "Conv(3x3, stride 2, learned)" in net.variants["learned"].notes["layer2.0.conv1"]
