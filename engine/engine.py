@@ -114,6 +114,7 @@ class Engine:
                        for n, v in self.network.variants.items()}
         self.variant_names = tuple(self.network.variants)
         self.normalise = Normaliser(self.network.spec.mean, self.network.spec.std, self.device)
+        self._groups = self.network.identical_rows(self.variant_names)
         self.set_layers(cfg.layers)
         self.set_norm(cfg.norm)
         self.set_colormap(cfg.colormap)
@@ -198,12 +199,15 @@ class Engine:
     def _views(self, maps) -> dict[str, dict[str, LayerView]]:
         views: dict[str, dict[str, LayerView]] = {v: {} for v in self.variant_names}
         for layer in self.layers:
-            per = {v: maps[v][layer.name] for v in self.variant_names}
+            # variants with identical maps here (nothing changed upstream) share one mosaic
+            groups = self._groups[layer.name]
+            per = {g[0]: maps[g[0]][layer.name] for g in groups}
             tiled = mz.layer_mosaics(per, self.norm, self.cmap.diverging, self.config.max_side)
-            for v, t in tiled.items():
-                shape = tuple(per[v].shape)
-                views[v][layer.name] = LayerView(t.image, shape, mz.grid_for(shape[0]), t.lo,
-                                                 t.hi, t.shrink)
+            for g in groups:
+                t, shape = tiled[g[0]], tuple(per[g[0]].shape)
+                view = LayerView(t.image, shape, mz.grid_for(shape[0]), t.lo, t.hi, t.shrink)
+                for v in g:
+                    views[v][layer.name] = view
         return views
 
     def _predictions(self, logits) -> dict[str, tuple[Prediction, ...]]:

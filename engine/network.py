@@ -12,7 +12,7 @@ from torch import nn
 from engine.checkpoint import file_sha256, load_weights
 from engine.errors import ModelError
 from engine.hub import IMAGENET, load_published
-from engine.layers import Layer, find_layers
+from engine.layers import Layer, find_layers, time_at
 from engine.nets import NetworkSpec, build_network, network_spec
 from engine.sites import Site, find_sites
 from engine.trace import Trace, trace
@@ -59,6 +59,34 @@ class Network:
             h.update(k.encode())
             h.update(t.detach().cpu().contiguous().numpy().tobytes())
         return h.hexdigest()[:16]
+
+    def identical_rows(self, variants) -> dict[str, list[list[str]]]:
+        """Per row, the groups of variants whose maps there are the very same.
+
+        A row's map depends only on what runs before it; variants that changed nothing
+        upstream of it (same weights, same ops) produce identical maps, so a mosaic made once
+        serves the whole group. What a variant changed at a site takes effect where that site
+        runs (for a folded stride: at the conv it was folded into).
+        """
+        tr, effects = self.trace, {}
+        for v in variants:
+            notes, changed = self.variants[v].notes, []
+            for site in self.sites:
+                note = notes.get(site.path, "")
+                if note.startswith("kept"):
+                    continue
+                where = site.fold if (site.fold and "folded" in note) else site.path
+                changed.append((tr.node(where).start, (site.path, note)))
+            effects[v] = changed
+        groups = {}
+        for layer in self.layers:
+            t = time_at(tr, layer.point)
+            by_sig: dict[tuple, list[str]] = {}
+            for v in variants:
+                sig = tuple(token for when, token in effects[v] if when <= t)
+                by_sig.setdefault(sig, []).append(v)
+            groups[layer.name] = list(by_sig.values())
+        return groups
 
     def label(self, index: int) -> str:
         if self.labels and 0 <= index < len(self.labels):

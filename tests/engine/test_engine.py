@@ -104,3 +104,19 @@ def test_diverging_colormap_makes_ranges_symmetric(frame):
     r = e.step(frame)
     view = r.views["max"]["features.2"]
     assert view.lo == -view.hi
+
+
+def test_rows_identical_across_variants_are_recognised_and_really_identical(frame):
+    e = Engine(device="cpu", variants=("plain", "max", "avg", "stride", "blur"))
+    groups = e.network.identical_rows(e.variant_names)
+    assert sorted(map(sorted, groups["features.0"])) == [["avg", "blur", "max", "plain"],
+                                                         ["stride"]]
+    assert sorted(map(sorted, groups["features.3"])) == [["avg"], ["blur"], ["max", "plain"],
+                                                         ["stride"]]
+    r = e.step(frame)
+    maps = e.last_maps
+    for layer, gs in groups.items():
+        for g in gs:
+            for v in g[1:]:
+                assert np.array_equal(maps[v][layer].numpy(), maps[g[0]][layer].numpy()), layer
+                assert r.views[v][layer] is r.views[g[0]][layer]
