@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -110,7 +111,8 @@ class Controls(QWidget):
         self.position = QLabel("")
         v.addWidget(self.seek)
         v.addWidget(self.position)
-        self.nudge_label = QLabel("While frozen: arrows nudge 1 px, Shift+arrows ¼ px, Home resets")
+        self.nudge_label = QLabel("While frozen: arrows nudge 1 px, Shift+arrows ¼ px, "
+                                  "Home resets")
         self.nudge_label.setWordWrap(True)
         v.addWidget(self.nudge_label)
         lay.addWidget(video)
@@ -134,7 +136,9 @@ class Controls(QWidget):
             lambda: self.input_size_changed.emit(self.input_size.value()))
         self.weights = QComboBox()
         self.weights.addItem("random (seeded)", None)
-        self.weights.addItem("ImageNet (download, VGG-16/ResNet-18)", "imagenet")
+        self.weights.addItem("ImageNet (download)", "imagenet")
+        self.weights.setItemData(1, "published torchvision weights of vgg16 and resnet18",
+                                 Qt.ItemDataRole.ToolTipRole)
         self.weights.addItem("Open weights file…", "__open__")
         self.weights.activated.connect(self._weights_chosen)
         f.addRow("Model", self.model)
@@ -142,13 +146,14 @@ class Controls(QWidget):
         f.addRow("Device", self.device)
         f.addRow("Input size", self.input_size)
         self.variant_boxes: dict[str, QCheckBox] = {}
-        vrow = QHBoxLayout()
-        for name in OPERATORS:
+        vgrid = QGridLayout()
+        for i, name in enumerate(OPERATORS):
             box = QCheckBox(name)
+            box.setToolTip(OPERATORS[name].label)
             box.toggled.connect(self._variants_toggled)
             self.variant_boxes[name] = box
-            vrow.addWidget(box)
-        f.addRow("Variants", vrow)
+            vgrid.addWidget(box, i // 3, i % 3)
+        f.addRow("Variants", vgrid)
         lay.addWidget(net)
 
         view = QGroupBox("View")
@@ -192,6 +197,10 @@ class Controls(QWidget):
             e.addWidget(w)
         lay.addWidget(ex)
         lay.addStretch(1)
+        adjust = QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        for combo in self.findChildren(QComboBox):  # long entries must not widen the dock
+            combo.setSizeAdjustPolicy(adjust)
+            combo.setMinimumContentsLength(10)
         self._quiet = False
 
     # -- helpers ----------------------------------------------------------------------------

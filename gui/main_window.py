@@ -90,9 +90,11 @@ class MainWindow(ExportActions, QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controls")
         dock.setWidget(scroll)
+        dock.setMinimumWidth(self.controls.sizeHint().width() + 24)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.controls.folder_label.setText(self.export_folder)
 

@@ -287,9 +287,13 @@ class EngineWorker(QObject):
         }
         # Colour here, off the GUI thread: pyqtgraph would rebuild a 256-entry colour table
         # per image per frame in Python (measured: most of the GUI thread's time).
-        cmap = self.engine.cmap
-        rgb = {(v, ly): cmap.apply(result.views[v][ly].mosaic)
-               for v in result.variants for ly in result.layers}
+        cmap, rgb, done = self.engine.cmap, {}, {}
+        for v in result.variants:
+            for ly in result.layers:
+                mosaic = result.views[v][ly].mosaic  # shared by variants with identical maps
+                if id(mosaic) not in done:
+                    done[id(mosaic)] = cmap.apply(mosaic)
+                rgb[(v, ly)] = done[id(mosaic)]
         shown = Shown(result, self._seq, zoom, self._zoom if zoom else None, rgb,
                       frame.index if hasattr(self.source, "seek") else None, stats)
         with self._lock:
