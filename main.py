@@ -111,6 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="display gamma of the colour map, as in the GUI (default 0.5; 1 is "
                     "linear)")
 
+    tr = sub.add_parser("train", help="train each variant separately on the synthetic "
+                        "dataset; a table of accuracy, consistency, params and MACs")
+    tr.add_argument("--model", default="tiny", help="built-in network (default tiny)")
+    tr.add_argument("--variants", type=_csv, default=_csv(VARIANTS_DEFAULT + ",learned"),
+                    help="variants to train (default max,avg,stride,blur,learned)")
+    tr.add_argument("--dataset", default="synthetic", help="synthetic (generated, seeded)")
+    tr.add_argument("--epochs", type=_positive, default=3)
+    tr.add_argument("--out", default="checkpoints", help="folder for the checkpoints")
+    tr.add_argument("--input-size", type=_positive, default=64)
+    tr.add_argument("--train-size", type=_positive, default=6000)
+    tr.add_argument("--test-size", type=_positive, default=1200)
+    tr.add_argument("--batch", type=_positive, default=64)
+    tr.add_argument("--lr", type=float, default=2e-3)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+
     info = sub.add_parser("info", help="per variant and layer: shape, params, MACs, "
                           "receptive field and jump")
     _model_options(info, variants="plain," + VARIANTS_DEFAULT)
@@ -163,6 +179,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from engine.errors import ModelError
+    from engine.train import train_variants
+
+    if args.dataset != "synthetic":
+        raise ModelError(f"dataset {args.dataset!r}: only 'synthetic' so far")
+    train_variants(args.model, args.variants, args.out, args.epochs, args.input_size,
+                   args.train_size, args.test_size, args.batch, args.lr, args.seed,
+                   resume=not args.fresh)
+    return 0
+
+
 def cmd_info(args) -> int:
     from engine.info import format_info, info_json, network_info
     from engine.network import load_network
@@ -202,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from engine.errors import PoolScopeError
 
-    commands = {"export": cmd_export, "info": cmd_info, "bench": cmd_bench, None: cmd_gui}
+    commands = {"export": cmd_export, "info": cmd_info, "bench": cmd_bench, "train": cmd_train,
+                None: cmd_gui}
     try:
         return commands[args.command](args)
     except PoolScopeError as e:

@@ -111,7 +111,8 @@ def load_labels(name: str | None) -> list[str] | None:
 
 def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DEFAULT_VARIANTS,
                  input_size: int | tuple[int, int] | None = None, seed: int = 0,
-                 weights: str | None = None, mean=None, std=None) -> Network:
+                 weights: str | None = None, mean=None, std=None,
+                 num_classes: int | None = None) -> Network:
     """Build a network and its variants (on the CPU; move them with ``.to``).
 
     Parameters
@@ -131,6 +132,8 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         ``vgg16`` / ``resnet18`` (cached, hash checked).
     mean, std : sequence of float, optional
         Input normalisation of a user model (one value, or one per input channel).
+    num_classes : int, optional
+        Classifier width of a built-in network (default: its own).
     """
     names = _check_variants(variants)
     size = None if input_size is None else (
@@ -141,7 +144,7 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         spec, plain = load_user_model(model, size, mean, std)
     else:
         spec = network_spec(model)
-        plain = build_network(model, seed=seed)
+        plain = build_network(model, seed=seed, num_classes=num_classes)
     loaded = None
     if weights == IMAGENET:
         got = load_published(plain, spec.name)
