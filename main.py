@@ -74,6 +74,9 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
     p.add_argument("--weights", default=None,
                    help="weights file for the network (a state dict, loaded safely), or "
                    "'imagenet' for the published VGG-16 / ResNet-18 weights (downloaded once)")
+    p.add_argument("--trained", default=None, metavar="DIR",
+                   help="checkpoints made by `train` (MODEL-VARIANT.pt): each variant gets its "
+                   "own trained weights")
     p.add_argument("--mean", type=_floats, default=None,
                    help="input mean of a user model, one value or one per channel (0.5)")
     p.add_argument("--std", type=_floats, default=None,
@@ -123,9 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--train-size", type=_positive, default=6000)
     tr.add_argument("--test-size", type=_positive, default=1200)
     tr.add_argument("--batch", type=_positive, default=64)
-    tr.add_argument("--lr", type=float, default=2e-3)
+    tr.add_argument("--lr", type=float, default=1e-3)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    tr.add_argument("--slim", action="store_true",
+                    help="leave the optimiser state out of the final checkpoints (to ship them)")
 
     info = sub.add_parser("info", help="per variant and layer: shape, params, MACs, "
                           "receptive field and jump")
@@ -157,7 +162,8 @@ def cmd_export(args) -> int:
                                  layers=args.layers, device=args.device,
                                  input_size=args.input_size, norm=args.norm,
                                  colormap=args.cmap, gamma=args.gamma, seed=args.seed,
-                                 weights=args.weights, mean=args.mean, std=args.std))
+                                 weights=args.weights, mean=args.mean, std=args.std,
+                                 trained=args.trained))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0
@@ -187,7 +193,7 @@ def cmd_train(args) -> int:
         raise ModelError(f"dataset {args.dataset!r}: only 'synthetic' so far")
     train_variants(args.model, args.variants, args.out, args.epochs, args.input_size,
                    args.train_size, args.test_size, args.batch, args.lr, args.seed,
-                   resume=not args.fresh)
+                   resume=not args.fresh, slim=args.slim)
     return 0
 
 
@@ -196,7 +202,7 @@ def cmd_info(args) -> int:
     from engine.network import load_network
 
     net = load_network(args.model, args.variants, args.input_size, args.seed, args.weights,
-                       args.mean, args.std)
+                       args.mean, args.std, trained=args.trained)
     info = network_info(net)
     print(info_json(info) if args.json else format_info(info))
     return 0
@@ -207,7 +213,8 @@ def cmd_bench(args) -> int:
 
     config = EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
                           input_size=args.input_size, seed=args.seed, max_side=args.max_side,
-                          weights=args.weights, mean=args.mean, std=args.std)
+                          weights=args.weights, mean=args.mean, std=args.std,
+                          trained=args.trained)
     if args.gui:
         from gui.bench import bench_gui
 

@@ -75,6 +75,7 @@ class EngineConfig:
     gamma: float = 1.0                       # display gamma of the colour map (< 1 lifts lows)
     seed: int = 0
     weights: str | None = None               # a weights file for the plain network
+    trained: str | None = None               # a folder of checkpoints, one per variant
     mean: tuple[float, ...] | None = None    # input normalisation of a user model
     std: tuple[float, ...] | None = None
     top_k: int = 5
@@ -105,7 +106,8 @@ class Engine:
         if self.device.type == "cpu":
             tune_host_allocator()
         self.network = network or load_network(cfg.model, cfg.variants, cfg.input_size, cfg.seed,
-                                                cfg.weights, cfg.mean, cfg.std)
+                                                cfg.weights, cfg.mean, cfg.std,
+                                                trained=cfg.trained)
         # channels-last is 3-4x faster for these convs and pools on the CPU (oneDNN), and the
         # layout tensor cores prefer; MPS handles it poorly.
         self.memory_format = (torch.contiguous_format if self.device.type == "mps"
@@ -114,7 +116,9 @@ class Engine:
                        for n, v in self.network.variants.items()}
         self.variant_names = tuple(self.network.variants)
         self.normalise = Normaliser(self.network.spec.mean, self.network.spec.std, self.device)
-        self._groups = self.network.identical_rows(self.variant_names)
+        self._groups = (self.network.identical_rows(self.variant_names)
+                        if self.network.trained is None else  # own weights: nothing shared
+                        {ly.name: [[v] for v in self.variant_names] for ly in self.network.layers})
         self.set_layers(cfg.layers)
         self.set_norm(cfg.norm)
         self.set_colormap(cfg.colormap)

@@ -149,10 +149,16 @@ def frame_record(engine, result, source: str) -> dict:
     return {
         "model": net.spec.name,
         "input_size": list(net.input_size),
-        "weights": ({"sha256_16": net.weights_hash(), "kind": "random", "seed": net.seed}
-                    if net.untrained else
-                    {"sha256_16": net.weights_hash(), "kind": "file",
-                     "file": net.weights["path"], "file_sha256_16": net.weights["sha256_16"]}),
+        "weights": (
+            {"kind": "trained separately",
+             "variants": {v: {"file": t["path"], "file_sha256_16": t["sha256_16"],
+                              "epochs": t["meta"].get("epochs"),
+                              "accuracy": t["meta"].get("accuracy")}
+                          for v, t in net.trained.items()}} if net.trained else
+            {"sha256_16": net.weights_hash(), "kind": "random", "seed": net.seed}
+            if net.untrained else
+            {"sha256_16": net.weights_hash(), "kind": "file", "file": net.weights["path"],
+             "file_sha256_16": net.weights["sha256_16"]}),
         "variants": {v: {"label": net.variants[v].operator.label,
                          "sites": dict(net.variants[v].notes)} for v in result.variants},
         "layers": layers,

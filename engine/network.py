@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from engine.checkpoint import file_sha256, load_weights
+from engine.checkpoint import file_sha256, load_weights, read_checkpoint
 from engine.errors import ModelError
 from engine.hub import IMAGENET, load_published
 from engine.layers import Layer, find_layers, time_at
@@ -38,11 +39,12 @@ class Network:
     seed: int = 0
     labels: list[str] | None = None
     weights: dict | None = None  # {"path", "sha256_16", "meta"} once loaded from a file
+    trained: dict | None = None  # variant -> {"path", "sha256_16", "meta"}: trained separately
 
     @property
     def untrained(self) -> bool:
         """True while the weights are the seeded random ones."""
-        return self.weights is None
+        return self.weights is None and self.trained is None
 
     @property
     def in_channels(self) -> int:
@@ -112,7 +114,7 @@ def load_labels(name: str | None) -> list[str] | None:
 def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DEFAULT_VARIANTS,
                  input_size: int | tuple[int, int] | None = None, seed: int = 0,
                  weights: str | None = None, mean=None, std=None,
-                 num_classes: int | None = None) -> Network:
+                 num_classes: int | None = None, trained: str | None = None) -> Network:
     """Build a network and its variants (on the CPU; move them with ``.to``).
 
     Parameters
@@ -134,7 +136,15 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         Input normalisation of a user model (one value, or one per input channel).
     num_classes : int, optional
         Classifier width of a built-in network (default: its own).
+    trained : str, optional
+        A folder of checkpoints ``MODEL-VARIANT.pt`` made by ``train``: each variant gets its
+        own trained weights (they no longer share weights, nor channel meanings).
     """
+    metas = _trained_checkpoints(trained, model, variants) if trained else {}
+    first = next(iter(metas.values()))[1] if metas else {}
+    num_classes = num_classes or len(first.get("classes", [])) or None
+    if input_size is None and first.get("input_size"):
+        input_size = tuple(first["input_size"])
     names = _check_variants(variants)
     size = None if input_size is None else (
         (input_size, input_size) if isinstance(input_size, int) else tuple(input_size))
@@ -155,7 +165,38 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         loaded = {"path": str(weights), "sha256_16": file_sha256(weights), "meta": meta}
     net = analyse(spec, plain, names, size or spec.input_size, seed)
     net.weights = loaded
+    if metas:
+        net.trained = {}
+        for v, (path, meta, state) in metas.items():
+            own = copy.deepcopy(net.variants[v].model)  # its own parameters
+            try:
+                own.load_state_dict(state, strict=True)
+            except RuntimeError as e:
+                raise ModelError(f"{path}: does not fit {model}/{v} "
+                                 f"({str(e).splitlines()[0]})") from None
+            net.variants[v].model = own.eval()
+            net.trained[v] = {"path": str(path), "sha256_16": file_sha256(path), "meta": meta}
+        if first.get("classes"):
+            net.labels = list(first["classes"])
     return net
+
+
+def _trained_checkpoints(folder: str, model: str, variants) -> dict:
+    """variant -> (path, meta, state) of ``folder/MODEL-VARIANT.pt`` for every variant."""
+    root = Path(folder)
+    out, missing = {}, []
+    for v in variants:
+        path = root / f"{model}-{v}.pt"
+        if not path.is_file():
+            missing.append(v)
+            continue
+        state, meta = read_checkpoint(path)
+        out[v] = (path, meta, state)
+    if missing or not out:
+        have = sorted(p.stem for p in root.glob(f"{model}-*.pt")) if root.is_dir() else []
+        raise ModelError(f"{folder}: no trained checkpoint for {model} variant "
+                         f"{', '.join(missing) or '?'} (found: {', '.join(have) or 'none'})")
+    return out
 
 
 def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],

@@ -32,6 +32,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         gamma=float(settings.value("gamma", 0.5)),
         seed=getattr(args, "seed", None) or 0,
         weights=getattr(args, "weights", None),
+        trained=getattr(args, "trained", None),
         mean=getattr(args, "mean", None),
         std=getattr(args, "std", None),
         max_side=384,

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.colormaps import COLORMAPS
 from engine.mosaic import NORM_MODES
 from engine.nets import NETWORKS
+from engine.network import RESOURCES
 from engine.operators import OPERATORS
 from engine.patterns import PATTERNS
 
@@ -139,6 +140,9 @@ class Controls(QWidget):
         self.weights.addItem("ImageNet (download)", "imagenet")
         self.weights.setItemData(1, "published torchvision weights of vgg16 and resnet18",
                                  Qt.ItemDataRole.ToolTipRole)
+        shipped = RESOURCES / "checkpoints"
+        if shipped.is_dir():
+            self.weights.addItem("trained separately (shipped)", f"trained:{shipped}")
         self.weights.addItem("Open weights file…", "__open__")
         self.weights.activated.connect(self._weights_chosen)
         f.addRow("Model", self.model)
@@ -252,7 +256,7 @@ class Controls(QWidget):
             if device is not None:
                 self.device.setCurrentText(device)
             if weights is not False:
-                if self.weights.findData(weights) < 0:  # a file
+                if self.weights.findData(weights) < 0:  # a file or a folder
                     self.weights.insertItem(2, str(weights).rsplit("/", 1)[-1], weights)
                 self.weights.setCurrentIndex(self.weights.findData(weights))
             if norm is not None:

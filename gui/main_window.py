@@ -309,9 +309,12 @@ class MainWindow(ExportActions, QMainWindow):
         self.zoom.set_variants(info.variants)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,
-                                gamma=self.config.gamma, weights=self.config.weights,
+                                gamma=self.config.gamma,
+                                weights=(f"trained:{self.config.trained}" if self.config.trained
+                                         else self.config.weights),
                                 all_layers=info.all_layers, layers=layer_names)
         self.banner.setVisible(info.untrained)
+        self.zoom.separately_trained = bool(info.config.trained)
         if self.zoom.key is None or self.zoom.key[0] not in layer_names:
             first = next((ly.name for ly in info.layers if "site" in ly.kind), None)
             if first is not None:  # follow channel 0 of the first downsampling site

@@ -186,13 +186,17 @@ class EngineWorker(QObject):
         if command == "source":
             self._open(payload)
         elif command in ("model", "variants", "device", "input_size", "seed", "weights"):
-            before = (getattr(self.config, command), self.config.layers, self.config.weights)
-            setattr(self.config, command, payload)
+            before = dataclasses.replace(self.config)
+            if command == "weights":  # a file, "imagenet", "trained:DIR" or None (random)
+                trained = payload[8:] if str(payload).startswith("trained:") else None
+                self.config.weights = None if trained else payload
+                self.config.trained = trained
+            else:
+                setattr(self.config, command, payload)
             if command == "model":  # another network: its own rows, and random weights
-                self.config.layers, self.config.weights = None, None
+                self.config.layers = self.config.weights = self.config.trained = None
             if not self._build_engine():  # keep the engine that works, and its settings
-                setattr(self.config, command, before[0])
-                self.config.layers, self.config.weights = before[1], before[2]
+                self.config = before
                 if self.engine is not None:
                     self._announce_engine()
         elif command == "layers":

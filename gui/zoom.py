@@ -48,6 +48,7 @@ class ZoomStrip(QWidget):
         self.boxes: dict[str, pg.ViewBox] = {}
         self._lut: np.ndarray | None = None
         self.key = None
+        self.separately_trained = False  # then channel k is a different feature per variant
 
     def set_lut(self, lut: np.ndarray) -> None:
         self._lut = lut
@@ -89,5 +90,8 @@ class ZoomStrip(QWidget):
         if key != self.key:
             self.key = key
             layer, ch = key
+            caveat = (" — trained separately: channel {ch} is not the same feature in each "
+                      "variant, compare them with care" if self.separately_trained else "")
             self.title.setText(f"Channel {ch} of {layer}, every variant (one range "
-                               f"{lo:.3g} … {hi:.3g}; hover for values)")
+                               f"{lo:.3g} … {hi:.3g}; hover for values)"
+                               + caveat.format(ch=ch))

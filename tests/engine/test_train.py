@@ -64,3 +64,27 @@ def test_a_checkpoint_loads_back_identically(trained):
     model.load_state_dict(state)
     for k, v in model.state_dict().items():
         assert torch.equal(v, state[k])
+
+
+def test_trained_separately_gives_each_variant_its_own_checkpoint(trained):
+    from engine.engine import Engine
+    from engine.errors import ModelError
+    from engine.export import frame_record
+
+    out, _ = trained
+    net = load_network("tiny", ["max", "learned"], trained=str(out))
+    assert not net.untrained and net.input_size == (32, 32) and net.labels == list(CLASSES)
+    for v in ("max", "learned"):
+        state, _ = read_checkpoint(out / f"tiny-{v}.pt")
+        for k, t in net.variants[v].model.state_dict().items():
+            assert torch.equal(t, state[k]), (v, k)
+    w_max = net.variants["max"].model.features[0].weight
+    assert w_max.data_ptr() != net.variants["learned"].model.features[0].weight.data_ptr()
+    e = Engine(network=net, device="cpu")
+    r = e.step(np.zeros((40, 40, 3), np.uint8))
+    assert r.predictions["max"][0].label in CLASSES
+    record = frame_record(e, r, "test")
+    assert record["weights"]["kind"] == "trained separately"
+    assert set(record["weights"]["variants"]) == {"max", "learned"}
+    with pytest.raises(ModelError, match="no trained checkpoint for tiny variant blur"):
+        load_network("tiny", ["max", "blur"], trained=str(out))
