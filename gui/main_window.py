@@ -310,8 +310,8 @@ class MainWindow(ExportActions, QMainWindow):
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,
                                 gamma=self.config.gamma,
-                                weights=(f"trained:{self.config.trained}" if self.config.trained
-                                         else self.config.weights),
+                                weights=(f"trained:{Path(self.config.trained).resolve()}"
+                                         if self.config.trained else self.config.weights),
                                 all_layers=info.all_layers, layers=layer_names)
         self.banner.setVisible(info.untrained)
         self.zoom.separately_trained = bool(info.config.trained)

@@ -155,7 +155,8 @@ class EngineWorker(QObject):
             {v: dict(e.network.variants[v].notes) for v in e.variant_names},
             dataclasses.replace(self.config),
             {v: v + (f" ({op.init_note})" if (op := e.network.variants[v].operator).init_note
-                     else "") for v in e.variant_names}))
+                     and v not in (e.network.trained or {}) else "")
+             for v in e.variant_names}))
         self._dirty = True
 
     def _open(self, spec: str | None) -> None:
