@@ -142,6 +142,8 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
     """
     metas = _trained_checkpoints(trained, model, variants) if trained else {}
     first = next(iter(metas.values()))[1] if metas else {}
+    if weights and weights != IMAGENET and not metas:  # a checkpoint from `train` says more
+        first = read_checkpoint(weights)[1]
     num_classes = num_classes or len(first.get("classes", [])) or None
     if input_size is None and first.get("input_size"):
         input_size = tuple(first["input_size"])
@@ -165,6 +167,8 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         loaded = {"path": str(weights), "sha256_16": file_sha256(weights), "meta": meta}
     net = analyse(spec, plain, names, size or spec.input_size, seed)
     net.weights = loaded
+    if loaded and first.get("classes"):
+        net.labels = list(first["classes"])
     if metas:
         net.trained = {}
         for v, (path, meta, state) in metas.items():

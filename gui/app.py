@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from engine.engine import EngineConfig
-from engine.network import DEFAULT_VARIANTS
+from engine.network import DEFAULT_VARIANTS, RESOURCES
+
+SHIPPED = str(RESOURCES / "checkpoints")
 
 DEFAULTS = {"model": "tiny", "variants": ",".join(DEFAULT_VARIANTS), "device": "auto",
             "norm": "shared", "colormap": "viridis"}
@@ -37,6 +40,9 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         std=getattr(args, "std", None),
         max_side=384,
     )
+    if (config.trained is None and config.weights is None and config.model == "tiny"
+            and settings.value("trained", SHIPPED) == SHIPPED and Path(SHIPPED).is_dir()):
+        config.trained = SHIPPED  # open on the shipped, really trained variants
     source = getattr(args, "source", None) or settings.value("source") or None
     return config, source
 

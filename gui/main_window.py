@@ -209,6 +209,7 @@ class MainWindow(ExportActions, QMainWindow):
         s.setValue("colormap", self.config.colormap)
         s.setValue("gamma", self.config.gamma)
         s.setValue("device", self.config.device)
+        s.setValue("trained", self.config.trained or "")
         s.sync()
 
     # -- requests ---------------------------------------------------------------------------

@@ -236,3 +236,26 @@ def test_a_weights_file_loads_and_the_random_weights_banner_goes(window, qtbot, 
     window._engine_request("weights", str(tmp_path / "bad.pt"))
     qtbot.waitUntil(lambda: "bad.pt" in window.last_error, timeout=30_000)
     assert window.worker.config.weights == str(tmp_path / "tiny.pt")   # the good ones stay
+
+
+def test_the_app_opens_on_the_shipped_trained_variants_by_default(settings):
+    from gui.app import SHIPPED, make_config
+
+    class Args:
+        source = model = variants = device = input_size = weights = trained = None
+        seed = 0
+
+    config, _ = make_config(Args(), settings)
+    assert config.trained == SHIPPED and config.model == "tiny"
+    settings.setValue("trained", "")          # the user chose random weights last time
+    config, _ = make_config(Args(), settings)
+    assert config.trained is None
+
+
+def test_a_trained_checkpoint_as_shared_weights_brings_its_class_names():
+    from engine.network import load_network
+    from gui.app import SHIPPED
+
+    net = load_network("tiny", ["max", "blur"], weights=f"{SHIPPED}/tiny-max.pt")
+    assert net.labels[0] == "circle" and net.input_size == (64, 64)
+    assert net.variants["blur"].model.fc.weight.data_ptr() == net.plain.fc.weight.data_ptr()
