@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", default="tiny", help="built-in network (default tiny)")
     tr.add_argument("--variants", type=_csv, default=_csv(VARIANTS_DEFAULT + ",learned"),
                     help="variants to train (default max,avg,stride,blur,learned)")
-    tr.add_argument("--dataset", default="synthetic", help="synthetic (generated, seeded)")
+    tr.add_argument("--dataset", default="synthetic",
+                    help="synthetic (generated, seeded; the default) or a folder with one "
+                    "sub-folder of images per class (every fifth image held out)")
     tr.add_argument("--epochs", type=_positive, default=3)
     tr.add_argument("--out", default="checkpoints", help="folder for the checkpoints")
     tr.add_argument("--input-size", type=_positive, default=64)
@@ -186,14 +188,11 @@ def cmd_export(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from engine.errors import ModelError
     from engine.train import train_variants
 
-    if args.dataset != "synthetic":
-        raise ModelError(f"dataset {args.dataset!r}: only 'synthetic' so far")
-    train_variants(args.model, args.variants, args.out, args.epochs, args.input_size,
-                   args.train_size, args.test_size, args.batch, args.lr, args.seed,
-                   resume=not args.fresh, slim=args.slim)
+    train_variants(args.model, args.variants, args.out, args.epochs, args.dataset,
+                   args.input_size, args.train_size, args.test_size, args.batch, args.lr,
+                   args.seed, resume=not args.fresh, slim=args.slim)
     return 0
 
 

@@ -91,8 +91,8 @@ class SyntheticShapes(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return self.n
 
-    def image(self, i: int) -> tuple[np.ndarray, int]:
-        return render_sample(self.offset + i, self.size, self.seed)
+    def image(self, i: int, size: int | None = None) -> tuple[np.ndarray, int]:
+        return render_sample(self.offset + i, size or self.size, self.seed)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
         img, label = self.image(i)
@@ -100,16 +100,24 @@ class SyntheticShapes(torch.utils.data.Dataset):
 
 
 class FolderDataset(torch.utils.data.Dataset):
-    """Images in ``root/CLASS/*``, resized to ``size``; classes in sorted order."""
+    """Images in ``root/CLASS/*``, resized to ``size``; classes in sorted order.
+
+    ``part`` picks a deterministic split: every fifth image (by name) is ``"test"``, the rest
+    ``"train"``; None keeps them all.
+    """
 
     def __init__(self, root: str | os.PathLike, size: int = 64, mean=(0.5,) * 3,
-                 std=(0.5,) * 3):
+                 std=(0.5,) * 3, part: str | None = None):
         root = Path(root)
         if not root.is_dir():
             raise SourceError(f"{root}: no such folder")
         self.classes = sorted(p.name for p in root.iterdir() if p.is_dir())
         self.items = [(f, k) for k, c in enumerate(self.classes) for f in sorted(
             (root / c).iterdir()) if f.suffix.lower() in IMAGE_EXTENSIONS]
+        if part is not None:
+            keep = (lambda i: i % 5 == 4) if part == "test" else (lambda i: i % 5 != 4)
+            self.items = [it for i, it in enumerate(self.items) if keep(i)]
+        self.root = root
         if len(self.classes) < 2 or not self.items:
             raise SourceError(f"{root}: needs at least two class sub-folders with images")
         self.size = size
@@ -119,10 +127,10 @@ class FolderDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
-    def image(self, i: int) -> tuple[np.ndarray, int]:
+    def image(self, i: int, size: int | None = None) -> tuple[np.ndarray, int]:
         path, label = self.items[i]
-        img = cv2.resize(load_image(path), (self.size, self.size), interpolation=cv2.INTER_AREA)
-        return img, label
+        size = size or self.size
+        return cv2.resize(load_image(path), (size, size), interpolation=cv2.INTER_AREA), label
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
         img, label = self.image(i)

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.checkpoint import read_checkpoint
-from engine.dataset import SyntheticShapes, to_input
+from engine.dataset import FolderDataset, SyntheticShapes, to_input
 from engine.errors import ExportError
 from engine.network import load_network
 from engine.trace import trace
@@ -57,11 +57,11 @@ def consistency(model, dataset, mean, std, n: int = 200, seed: int = 0) -> float
     margin = max(1, size // 8)
     rng = np.random.default_rng(seed)
     agree = 0
-    big = SyntheticShapes(n, size + margin, dataset.seed, offset=dataset.offset)
+    n = min(n, len(dataset))
     model.eval()
     with torch.inference_mode():
         for i in range(n):
-            img, _ = big.image(i)
+            img, _ = dataset.image(i, size + margin)
             crops = []
             for _ in range(2):
                 y, x = rng.integers(0, margin + 1, 2)
@@ -73,6 +73,7 @@ def consistency(model, dataset, mean, std, n: int = 200, seed: int = 0) -> float
 
 def train_variants(model: str = "tiny", variants=("max", "avg", "stride", "blur", "learned"),
                    out: str | os.PathLike = "checkpoints", epochs: int = 3,
+                   dataset: str = "synthetic",
                    input_size: int = 64, train_size: int = 6000, test_size: int = 1200,
                    batch: int = 64, lr: float = 1e-3, seed: int = 0, resume: bool = True,
                    slim: bool = False, log=print) -> list[TrainResult]:
@@ -86,8 +87,12 @@ def train_variants(model: str = "tiny", variants=("max", "avg", "stride", "blur"
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ExportError(f"{out}: cannot create the folder ({e.strerror or e})") from None
-    train_set = SyntheticShapes(train_size, input_size, seed)
-    test_set = SyntheticShapes(test_size, input_size, seed, offset=train_size)
+    if dataset == "synthetic":
+        train_set = SyntheticShapes(train_size, input_size, seed)
+        test_set = SyntheticShapes(test_size, input_size, seed, offset=train_size)
+    else:  # a folder, one sub-folder per class; every fifth image is held out
+        train_set = FolderDataset(dataset, input_size, part="train")
+        test_set = FolderDataset(dataset, input_size, part="test")
     classes = train_set.classes
     x_train, y_train = _cache(train_set)
     x_test, y_test = _cache(test_set)
@@ -133,7 +138,7 @@ def train_variants(model: str = "tiny", variants=("max", "avg", "stride", "blur"
             acc = evaluate(m, x_test, y_test, mean, std)
             log(f"\r[{variant}] epoch {epoch + 1}/{epochs} loss {loss_sum / total:.3f} "
                 f"train acc {correct / total:.3f} test acc {acc:.3f}")
-            meta = {"architecture": net.spec.name, "variant": variant, "dataset": "synthetic",
+            meta = {"architecture": net.spec.name, "variant": variant, "dataset": str(dataset),
                     "dataset_seed": seed, "epochs": epoch + 1, "accuracy": acc,
                     "input_size": [input_size, input_size], "mean": mean.flatten().tolist(),
                     "std": std.flatten().tolist(), "classes": classes, "seconds": seconds,

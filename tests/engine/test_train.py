@@ -88,3 +88,29 @@ def test_trained_separately_gives_each_variant_its_own_checkpoint(trained):
     assert set(record["weights"]["variants"]) == {"max", "learned"}
     with pytest.raises(ModelError, match="no trained checkpoint for tiny variant blur"):
         load_network("tiny", ["max", "blur"], trained=str(out))
+
+
+def test_training_on_a_folder_of_class_subfolders(tmp_path):
+    import cv2
+
+    root = tmp_path / "images"
+    for cls, k in (("circles", 0), ("squares", 1)):
+        (root / cls).mkdir(parents=True)
+        for i in range(15):
+            img, _ = render_sample(6 * i + k, 40)
+            cv2.imwrite(str(root / cls / f"{i}.png"), img[:, :, ::-1])
+    (root / "circles" / "notes.txt").write_text("not an image")
+    results = train_variants("tiny", ["stride"], tmp_path / "ck", epochs=1, dataset=str(root),
+                             input_size=32, batch=8, log=_quiet)
+    _, meta = read_checkpoint(tmp_path / "ck" / "tiny-stride.pt")
+    assert meta["classes"] == ["circles", "squares"] and meta["dataset"] == str(root)
+    assert 0 <= results[0].accuracy <= 1 and 0 <= results[0].consistency <= 1
+
+
+def test_a_folder_without_classes_is_a_clear_error(tmp_path):
+    from engine.errors import SourceError
+
+    (tmp_path / "flat").mkdir()
+    with pytest.raises(SourceError, match="at least two class sub-folders"):
+        train_variants("tiny", ["max"], tmp_path / "ck", dataset=str(tmp_path / "flat"),
+                       log=_quiet)
