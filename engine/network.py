@@ -214,6 +214,9 @@ def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],
         raise ModelError(f"{spec.name}: forward pass failed at {size[0]}x{size[1]}: "
                          f"{str(e).splitlines()[0]}") from None
     sites, warnings = find_sites(tr)
+    if not sites:
+        raise ModelError(f"{spec.name}: no downsampling sites (no strided conv, max-pool or "
+                         "avg-pool layer): nothing for the variants to differ in")
     layers = find_layers(tr, sites)
     made = {v: make_variant(plain, sites, v) for v in variants}
     for v in made.values():

@@ -105,6 +105,11 @@ class Trace:
         return [n for n in self.nodes if n.leaf and n.start > after and tid in n.inputs]
 
 
+def is_leaf(module: nn.Module) -> bool:
+    """A layer with no children but the ops a variant hung on it (``poolscope_op*``)."""
+    return all(name.startswith("poolscope_op") for name, _ in module.named_children())
+
+
 def _tensors(obj) -> list[torch.Tensor]:
     if isinstance(obj, torch.Tensor):
         return [obj]
@@ -242,7 +247,7 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     for path, m in model.named_modules():
         if not path:
             continue
-        leaf = not any(True for _ in m.children())
+        leaf = is_leaf(m)
         handles.append(m.register_forward_pre_hook(pre(path, leaf)))
         handles.append(m.register_forward_hook(post(path, leaf), prepend=True))
         handles.append(m.register_forward_hook(after_hooks))

@@ -16,9 +16,9 @@ from torch import nn
 
 from engine.errors import ModelError
 from engine.operators import OPERATORS, Operator, SiteOp
-from engine.sites import Point, Site
+from engine.sites import Site
 
-OPS_ATTR = "poolscope_ops"
+OP_CHILD = "poolscope_op"  # an op a hook applies lives as this child of its host module
 
 
 @dataclass
@@ -80,10 +80,8 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
     op = operator(name)
     model = shared_copy(plain)
     modules = dict(model.named_modules())
-    ops = nn.ModuleDict()
     v = Variant(name, op, model)
     for site in sites:
-        key = site.path.replace(".", "_")
         if site.kind == "pool":
             if op.folds_into_conv and site.fold:
                 conv = modules[site.fold]
@@ -106,19 +104,25 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
         conv = modules[site.path]
         conv.stride = (1, 1)
         sop = SiteOp(*layers, site=site, after_conv=True)
-        ops[key] = sop
         if site.kind == "shortcut":
-            conv.register_forward_pre_hook(ApplyBefore(sop))
+            _attach(conv, "pre", sop)
         else:
-            _attach(modules, site.point, sop)
-    if len(ops):
-        model.add_module(OPS_ATTR, ops)
+            _attach(modules[site.point.path], site.point.when, sop)
     return v
 
 
-def _attach(modules: dict[str, nn.Module], point: Point, op: nn.Module) -> None:
-    host = modules[point.path]
-    if point.when == "post":
+def _attach(host: nn.Module, when: str, op: nn.Module) -> None:
+    """Run ``op`` on ``host``'s input ("pre") or output ("post") through a hook.
+
+    The op is registered as a child of its host so it moves with ``.to(device)`` and its
+    parameters (the learned operator's) are in the state dict; hosts are leaf layers whose
+    forward never iterates their children, unlike a Sequential root would.
+    """
+    name = OP_CHILD
+    while name in dict(host.named_children()):
+        name += "_"
+    host.add_module(name, op)
+    if when == "post":
         host.register_forward_hook(ApplyAfter(op))
     else:
         host.register_forward_pre_hook(ApplyBefore(op))

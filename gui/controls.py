@@ -40,6 +40,7 @@ class Controls(QWidget):
     open_file_requested = Signal()
     open_folder_requested = Signal()
     model_changed = Signal(str)
+    model_file_requested = Signal()
     weights_changed = Signal(object)        # None (random), "imagenet", or a file path
     weights_file_requested = Signal()
     variants_changed = Signal(list)
@@ -125,7 +126,10 @@ class Controls(QWidget):
             self.model.addItem(name, name)
             self.model.setItemData(self.model.count() - 1, spec.description,
                                    Qt.ItemDataRole.ToolTipRole)
-        self.model.activated.connect(lambda _: self.model_changed.emit(self.model.currentData()))
+        self.model.addItem("Open model…", "__open__")
+        self.model.setItemData(self.model.count() - 1, "your own: a .py file and the function "
+                               "in it that returns an nn.Module", Qt.ItemDataRole.ToolTipRole)
+        self.model.activated.connect(self._model_chosen)
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.activated.connect(lambda _: self.device_changed.emit(self.device.currentText()))
@@ -213,6 +217,13 @@ class Controls(QWidget):
         if spec:
             self.source_requested.emit(spec)
 
+    def _model_chosen(self, _index: int) -> None:
+        value = self.model.currentData()
+        if value == "__open__":
+            self.model_file_requested.emit()
+        else:
+            self.model_changed.emit(value)
+
     def _weights_chosen(self, _index: int) -> None:
         value = self.weights.currentData()
         if value == "__open__":
@@ -248,7 +259,8 @@ class Controls(QWidget):
         try:
             if model is not None:
                 if self.model.findData(model) < 0:  # the user's own model
-                    self.model.addItem(model.rsplit("/", 1)[-1], model)
+                    self.model.insertItem(self.model.count() - 1, model.rsplit("/", 1)[-1],
+                                          model)
                 self.model.setCurrentIndex(self.model.findData(model))
             if variants is not None:
                 for n, b in self.variant_boxes.items():

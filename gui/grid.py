@@ -20,7 +20,7 @@ ROW_H = 160.0
 COL_GAP = 12.0
 ROW_GAP = 16.0
 LABEL_W = 190.0
-HEADER_H = 34.0
+HEADER_H = 50.0
 MIN_ROW_PX = 150.0   # rows are never fitted smaller than this on screen; the grid scrolls
 
 
@@ -88,6 +88,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.view.disableAutoRange()
         self.cells: dict[tuple[str, str], MosaicItem] = {}
         self.range_labels: dict[str, QGraphicsSimpleTextItem] = {}
+        self.prediction_labels: dict[str, QGraphicsSimpleTextItem] = {}
         self._static: list = []
         self.variants: tuple[str, ...] = ()
         self.layers: tuple[str, ...] = ()
@@ -115,6 +116,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             self.view.removeItem(item)
         self.cells.clear()
         self.range_labels.clear()
+        self.prediction_labels.clear()
         self._static = []
         self.variants, self.layers = tuple(variants), tuple(layers)
         widths = {v: max((ROW_H * mosaic_shapes[(v, ly)][1] / mosaic_shapes[(v, ly)][0])
@@ -125,6 +127,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             xs[v] = x
             title = (titles or {}).get(v, v)
             self._text(title, x, 2, size=24 if title == v else 16, bold=True)
+            self.prediction_labels[v] = self._text("", x, 30, size=13,
+                                                   color=(200, 220, 160))
             x += widths[v] + COL_GAP
         y = HEADER_H
         for ly in layers:
@@ -192,6 +196,9 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             item.setImage(image, autoLevels=False)
             if resized:  # a new resolution (the zoom changed): keep the cell's place and size
                 item.setRect(item.cell)
+        for v, label in self.prediction_labels.items():
+            preds = result.predictions.get(v)
+            label.setText(f"top-1: {preds[0].label} {preds[0].prob:.2f}" if preds else "")
         for ly, label in self.range_labels.items():
             views = [result.views[v][ly] for v in result.variants if ly in result.views[v]]
             if views:

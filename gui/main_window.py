@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QScrollArea,
@@ -130,6 +131,7 @@ class MainWindow(ExportActions, QMainWindow):
         c.model_changed.connect(lambda m: self._engine_request("model", m))
         c.weights_changed.connect(lambda w: self._engine_request("weights", w))
         c.weights_file_requested.connect(self.open_weights_dialog)
+        c.model_file_requested.connect(self.open_model_dialog)
         c.variants_changed.connect(lambda v: self._engine_request("variants", tuple(v)))
         c.layers_changed.connect(lambda ly: post("layers", ly))
         c.device_changed.connect(lambda d: self._engine_request("device", d))
@@ -270,6 +272,20 @@ class MainWindow(ExportActions, QMainWindow):
             "*.webm *.mov *.m4v);;All files (*)")
         if path:
             self.open_source(path)
+
+    def open_model_dialog(self) -> None:
+        """Your own model: a .py file and the function in it that returns an nn.Module."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model (Python file)", "",
+                                              "Python (*.py);;All files (*)")
+        if not path:
+            self.controls.set_state(model=self.config.model)
+            return
+        func, ok = QInputDialog.getText(self, "Model function", "Function that returns the "
+                                        "nn.Module:", text="model")
+        if ok and func.strip():
+            self._engine_request("model", f"{path}:{func.strip()}")
+        else:
+            self.controls.set_state(model=self.config.model)
 
     def open_weights_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a weights file", "",

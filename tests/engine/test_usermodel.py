@@ -45,6 +45,14 @@ def make():
 
 def not_a_model():
     return 42
+
+
+def no_sites():
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+
+
+def not_a_cnn():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
 '''
 
 
@@ -122,6 +130,8 @@ def test_wrong_and_broken_weights_are_clear_errors(tmp_path, digits_file):
 @pytest.mark.parametrize("spec,needle", [
     ("{d}:nope", "has no function 'nope'"),
     ("{d}:not_a_model", "not a torch nn.Module"),
+    ("{d}:no_sites", "no downsampling sites"),
+    ("{d}:not_a_cnn", "no Conv2d layer"),
     ("missing_dir/model.py:make", "no such file"),
     ("no_such_package.models:make", "cannot import"),
 ])

@@ -259,3 +259,30 @@ def test_a_trained_checkpoint_as_shared_weights_brings_its_class_names():
     net = load_network("tiny", ["max", "blur"], weights=f"{SHIPPED}/tiny-max.pt")
     assert net.labels[0] == "circle" and net.input_size == (64, 64)
     assert net.variants["blur"].model.fc.weight.data_ptr() == net.plain.fc.weight.data_ptr()
+
+
+def test_open_model_loads_the_users_own_model(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    src = tmp_path / "mine.py"
+    src.write_text("from torch import nn\n\n\ndef model():\n    return nn.Sequential(\n"
+                   "        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),\n"
+                   "        nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU())\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(src), ""))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("model", True))
+    window.controls.model_file_requested.emit()
+    qtbot.waitUntil(lambda: window.info.model == f"{src}:model", timeout=30_000)
+    shown = wait_new(qtbot, window)
+    assert shown.result.layers[-1] == "3"               # the strided conv site, by its path
+    assert window.controls.model.currentData() == f"{src}:model"
+
+
+def test_top_predictions_are_shown_with_class_names(make_window, qtbot):
+    from gui.app import SHIPPED
+
+    w = make_window(trained=SHIPPED)
+    qtbot.waitUntil(lambda: w.frames_shown >= 2, timeout=30_000)
+    wait_new(qtbot, w)
+    text = w.grid.prediction_labels["blur"].text()
+    assert text.startswith("top-1: ") and text.split()[1] in (
+        "circle", "square", "triangle", "cross", "ring", "stripes")
