@@ -147,6 +147,9 @@ class Controls(QWidget):
         shipped = RESOURCES / "checkpoints"
         if shipped.is_dir():
             self.weights.addItem("trained separately (shipped)", f"trained:{shipped}")
+            if (shipped / "tiny-max.pt").is_file():  # one trained set in every column
+                self.weights.addItem("shared weights: trained max (shipped)",
+                                     str(shipped / "tiny-max.pt"))
         self.weights.addItem("Open weights file…", "__open__")
         self.weights.activated.connect(self._weights_chosen)
         f.addRow("Model", self.model)

@@ -286,3 +286,15 @@ def test_top_predictions_are_shown_with_class_names(make_window, qtbot):
     text = w.grid.prediction_labels["blur"].text()
     assert text.startswith("top-1: ") and text.split()[1] in (
         "circle", "square", "triangle", "cross", "ring", "stripes")
+
+
+def test_shared_weights_mode_from_the_shipped_max_network(window, qtbot):
+    combo = window.controls.weights
+    i = next(k for k in range(combo.count()) if "shared weights" in combo.itemText(k))
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+    qtbot.waitUntil(lambda: window.info.config.weights == combo.itemData(i), timeout=30_000)
+    assert not window.info.untrained and window.info.config.trained is None
+    shown = wait_new(qtbot, window)
+    assert shown.result.predictions["blur"][0].label in ("circle", "square", "triangle",
+                                                        "cross", "ring", "stripes")
