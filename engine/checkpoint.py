@@ -52,9 +52,10 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
     return obj, meta
 
 
-def load_weights(model: nn.Module, path: str | os.PathLike) -> dict:
-    """Load a weights file into ``model`` (strictly); returns the file's metadata."""
-    state, meta = read_checkpoint(path)
+def load_weights(model: nn.Module, path: str | os.PathLike, state: dict | None = None) -> None:
+    """Load a weights file (or its already read ``state``) into ``model``, strictly."""
+    if state is None:
+        state, _ = read_checkpoint(path)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
@@ -68,4 +69,3 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> dict:
                 parts.append(f"{label}: {', '.join(keys[:3])}{more}")
         raise ModelError(f"{path}: does not fit this model ({'; '.join(parts)})")
     model.load_state_dict(state, strict=True)
-    return meta

@@ -142,8 +142,10 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
     """
     metas = _trained_checkpoints(trained, model, variants) if trained else {}
     first = next(iter(metas.values()))[1] if metas else {}
-    if weights and weights != IMAGENET and not metas:  # a checkpoint from `train` says more
-        first = read_checkpoint(weights)[1]
+    state = None
+    if weights and weights != IMAGENET:  # read once: a checkpoint from `train` says more
+        state, meta = read_checkpoint(weights)
+        first = first or meta
     num_classes = num_classes or len(first.get("classes", [])) or None
     if input_size is None and first.get("input_size"):
         input_size = tuple(first["input_size"])
@@ -163,7 +165,7 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         loaded = {"path": got["url"], "sha256_16": file_sha256(got["file"]),
                   "meta": {"source": "torchvision IMAGENET1K_V1"}}
     elif weights:
-        meta = load_weights(plain, weights)
+        load_weights(plain, weights, state)
         loaded = {"path": str(weights), "sha256_16": file_sha256(weights), "meta": meta}
     net = analyse(spec, plain, names, size or spec.input_size, seed)
     net.weights = loaded
