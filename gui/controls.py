@@ -129,7 +129,8 @@ class Controls(QWidget):
         self.model.addItem("Open model…", "__open__")
         self.model.setItemData(self.model.count() - 1, "your own: a .py file and the function "
                                "in it that returns an nn.Module", Qt.ItemDataRole.ToolTipRole)
-        self.model.activated.connect(self._model_chosen)
+        self.model.activated.connect(lambda _: self._chosen(
+            self.model, self.model_file_requested, self.model_changed))
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.activated.connect(lambda _: self.device_changed.emit(self.device.currentText()))
@@ -151,7 +152,8 @@ class Controls(QWidget):
                 self.weights.addItem("shared weights: trained max (shipped)",
                                      str(shipped / "tiny-max.pt"))
         self.weights.addItem("Open weights file…", "__open__")
-        self.weights.activated.connect(self._weights_chosen)
+        self.weights.activated.connect(lambda _: self._chosen(
+            self.weights, self.weights_file_requested, self.weights_changed))
         f.addRow("Model", self.model)
         f.addRow("Weights", self.weights)
         f.addRow("Device", self.device)
@@ -220,19 +222,14 @@ class Controls(QWidget):
         if spec:
             self.source_requested.emit(spec)
 
-    def _model_chosen(self, _index: int) -> None:
-        value = self.model.currentData()
+    @staticmethod
+    def _chosen(combo: QComboBox, open_file, changed) -> None:
+        """A choice in a combo whose last entry asks for a file ("Open …")."""
+        value = combo.currentData()
         if value == "__open__":
-            self.model_file_requested.emit()
+            open_file.emit()
         else:
-            self.model_changed.emit(value)
-
-    def _weights_chosen(self, _index: int) -> None:
-        value = self.weights.currentData()
-        if value == "__open__":
-            self.weights_file_requested.emit()
-        else:
-            self.weights_changed.emit(value)
+            changed.emit(value)
 
     def _variants_toggled(self) -> None:
         if self._quiet:
