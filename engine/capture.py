@@ -11,14 +11,13 @@ from engine.layers import Layer
 class Capture:
     """Context manager: while open, the maps at ``layers`` of ``model`` land in ``maps``.
 
-    ``maps[name]`` is the (C, H, W) tensor of the first item of the batch (or the whole batch
-    with ``batch=True``). Hooks are registered after the variant's own op hooks, so a map taken
-    at an op's point is the op's output. Every hook is removed on exit, even after an error.
+    ``maps[name]`` is the (C, H, W) tensor of the first item of the batch. Hooks are
+    registered after the variant's own op hooks, so a map taken at an op's point is the op's
+    output. Every hook is removed on exit, even after an error.
     """
 
-    def __init__(self, model: nn.Module, layers: list[Layer] | tuple[Layer, ...],
-                 batch: bool = False):
-        self.model, self.layers, self.batch = model, list(layers), batch
+    def __init__(self, model: nn.Module, layers: list[Layer] | tuple[Layer, ...]):
+        self.model, self.layers = model, list(layers)
         self.maps: dict[str, torch.Tensor] = {}
         self._handles: list = []
         self._calls: dict[str, int] = {}
@@ -46,7 +45,7 @@ class Capture:
         self._calls[key] = call + 1
         for layer in group:
             if layer.point.call == call:
-                x = t if self.batch else t[0]
+                x = t[0]
                 self.maps[layer.name] = x.clone() if layer.clone else x
 
     def _post(self, path, when, group):

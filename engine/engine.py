@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -80,7 +80,6 @@ class EngineConfig:
     std: tuple[float, ...] | None = None
     top_k: int = 5
     max_side: int | None = None              # shrink mosaics to fit (live display); None: native
-    extra: dict = field(default_factory=dict)
 
 
 class Engine:

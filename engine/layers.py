@@ -39,13 +39,12 @@ def find_layers(tr: Trace, sites: list[Site]) -> list[Layer]:
         Its downsampling sites (:func:`engine.sites.find_sites`).
     """
     modules = tr.modules
-    parents = {p: m for p, m in modules.items()}
     site_paths = {s.path for s in sites}
     rows: list[tuple[int, str, str, Point]] = []  # (time, name, kind, point)
 
     blocks = []
     for path, m in modules.items():
-        parent = parents.get(path.rpartition(".")[0]) if path else None
+        parent = modules.get(path.rpartition(".")[0]) if path else None
         if (isinstance(parent, nn.Sequential | nn.ModuleList) and any(True for _ in m.children())
                 and path in tr.calls):
             blocks.append(path)
@@ -71,14 +70,14 @@ def find_layers(tr: Trace, sites: list[Site]) -> list[Layer]:
 
     rows.sort(key=lambda r: r[0])
     layers: list[Layer] = []
-    taken: dict[int, int] = {}
+    taken: set[int] = set()
     for t, name, kind, point in rows:
         tid, shape, version = tensor_at(tr, point)
         if len(shape) != 4:
             continue
         if tid in taken and kind == "block":
             continue  # a block whose output is already a row (e.g. ends in a pool site)
-        taken[tid] = t
+        taken.add(tid)
         later = [n for n in tr.nodes if n.start > t and n.output == tid and n.version > version]
         layers.append(Layer(name, kind, point, tuple(shape[1:]), clone=bool(later)))
     return layers

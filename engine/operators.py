@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.sites import Site
+from engine.sites import Site, pair
 
 OPERATORS: dict[str, type[Operator]] = {}
 
@@ -50,7 +50,7 @@ class BlurPool(nn.Module):
 
     def __init__(self, size: int = 4, stride: int | tuple[int, int] = 2, pad_mode: str = "reflect"):
         super().__init__()
-        self.size, self.stride, self.pad_mode = size, _pair(stride), pad_mode
+        self.size, self.stride, self.pad_mode = size, pair(stride), pad_mode
         lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
         self.pad = (lo, hi, lo, hi)
         self.register_buffer("filt", binomial_filter(size)[None, None], persistent=False)
@@ -83,7 +83,7 @@ class DenseMax(nn.Module):
 
     def __init__(self, kernel: int | tuple[int, int], padding: int | tuple[int, int] = 0):
         super().__init__()
-        self.kernel, self.padding = _pair(kernel), _pair(padding)
+        self.kernel, self.padding = pair(kernel), pair(padding)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (kh, kw), (ph, pw) = self.kernel, self.padding
@@ -110,7 +110,7 @@ class Subsample(nn.Module):
 
     def __init__(self, stride: int | tuple[int, int] = 2, offset: int | tuple[int, int] = 0):
         super().__init__()
-        self.stride, self.offset = _pair(stride), _pair(offset)
+        self.stride, self.offset = pair(stride), pair(offset)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (sh, sw), (oh, ow) = self.stride, self.offset
@@ -277,7 +277,7 @@ class Learned(Operator):
 
 def box_conv(channels: int, stride: int | tuple[int, int]) -> nn.Conv2d:
     """A 3x3 conv (padding 1) at ``stride`` starting as a per-channel 3x3 box filter."""
-    conv = nn.Conv2d(channels, channels, 3, _pair(stride), 1)
+    conv = nn.Conv2d(channels, channels, 3, pair(stride), 1)
     with torch.no_grad():
         conv.weight.zero_()
         idx = torch.arange(channels)
@@ -286,16 +286,9 @@ def box_conv(channels: int, stride: int | tuple[int, int]) -> nn.Conv2d:
     return conv
 
 
-def _pair(v: int | tuple[int, ...] | list[int]) -> tuple[int, int]:
-    if isinstance(v, int):
-        return v, v
-    t = tuple(int(i) for i in v)
-    return (t[0], t[0]) if len(t) == 1 else (t[0], t[1])
-
-
 def _short(m: nn.Module) -> str:
     if isinstance(m, nn.MaxPool2d | nn.AvgPool2d):
-        k, s = _pair(m.kernel_size), _pair(m.stride)
+        k, s = pair(m.kernel_size), pair(m.stride)
         kind = "MaxPool" if isinstance(m, nn.MaxPool2d) else "AvgPool"
         return f"{kind}({k[0]}x{k[1]}, stride {s[0]})"
     if isinstance(m, DenseMax):

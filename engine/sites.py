@@ -61,7 +61,8 @@ class Site:
     note: str = ""
 
 
-def _pair(v) -> tuple[int, int]:
+def pair(v: int | tuple[int, ...] | list[int]) -> tuple[int, int]:
+    """(h, w) from an int or a 1- or 2-element tuple/list (PyTorch's kernel/stride forms)."""
     return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[-1]))
 
 
@@ -88,12 +89,12 @@ def find_sites(tr: Trace) -> tuple[list[Site], list[str]]:
             continue
         m = modules[n.path]
         if isinstance(m, nn.MaxPool2d | nn.AvgPool2d):
-            g = Geometry(_pair(m.kernel_size), _pair(m.stride or m.kernel_size),
-                         _pair(m.padding), bool(m.ceil_mode))
+            g = Geometry(pair(m.kernel_size), pair(m.stride or m.kernel_size),
+                         pair(m.padding), bool(m.ceil_mode))
             if max(g.stride) > 1:
                 seen.add(n.path)
                 sites.append(_pool_site(tr, n, m, g, modules))
-        elif isinstance(m, nn.Conv2d) and max(_pair(m.stride)) > 1:
+        elif isinstance(m, nn.Conv2d) and max(pair(m.stride)) > 1:
             seen.add(n.path)
             if tr.calls[n.path] > 1:
                 warnings.append(f"{n.path}: strided conv called {tr.calls[n.path]} times per "
@@ -111,9 +112,9 @@ def _pool_site(tr: Trace, n: Node, m: nn.Module, g: Geometry, modules) -> Site:
 
 
 def _conv_site(tr: Trace, n: Node, m: nn.Conv2d, modules) -> Site:
-    k = _pair(m.kernel_size)
-    kind = "shortcut" if k == (1, 1) and _pair(m.padding) == (0, 0) else "conv"
-    g = Geometry(k, _pair(m.stride), _pair(m.padding) if not isinstance(m.padding, str)
+    k = pair(m.kernel_size)
+    kind = "shortcut" if k == (1, 1) and pair(m.padding) == (0, 0) else "conv"
+    g = Geometry(k, pair(m.stride), pair(m.padding) if not isinstance(m.padding, str)
                  else (0, 0))
     chain, point, note = chain_end(tr, n, modules)
     out = tr.node(point.path)
@@ -166,7 +167,7 @@ def _fold_target(tr: Trace, pool: Node, g: Geometry, modules) -> tuple[str | Non
     conv = modules[n.path]
     if tr.calls[n.path] > 1 or tr.calls[pool.path] > 1:
         return None, f"{n.path} or the pool is called more than once: subsampled"
-    if max(_pair(conv.stride)) > 1:  # folding would change that site's own row
+    if max(pair(conv.stride)) > 1:  # folding would change that site's own row
         return None, f"{n.path} is itself a strided-conv site: subsampled"
     if isinstance(conv.padding, str):
         return None, f"{n.path} uses padding={conv.padding!r}: subsampled"
