@@ -70,16 +70,10 @@ class Network:
         serves the whole group. What a variant changed at a site takes effect where that site
         runs (for a folded stride: at the conv it was folded into).
         """
-        tr, effects = self.trace, {}
-        for v in variants:
-            notes, changed = self.variants[v].notes, []
-            for site in self.sites:
-                note = notes.get(site.path, "")
-                if note.startswith("kept"):
-                    continue
-                where = site.fold if (site.fold and "folded" in note) else site.path
-                changed.append((tr.node(where).start, (site.path, note)))
-            effects[v] = changed
+        tr = self.trace
+        effects = {v: [(tr.node(where).start, (site, self.variants[v].notes[site]))
+                       for site, where in self.variants[v].changed.items()]
+                   for v in variants}
         groups = {}
         for layer in self.layers:
             t = time_at(tr, layer.point)

@@ -29,6 +29,8 @@ class Variant:
     operator: Operator
     model: nn.Module
     notes: dict[str, str] = field(default_factory=dict)  # site path -> what it became
+    changed: dict[str, str] = field(default_factory=dict)  # site path -> module path where the
+    # change takes effect (the site itself, or the conv a stride was folded into)
 
 
 class ApplyAfter:
@@ -90,10 +92,12 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
                 _set_module(model, site.path, nn.Identity())
                 v.notes[site.path] = (f"stride folded into {site.fold} "
                                       f"(now stride {conv.stride[0]}); pool removed")
+                v.changed[site.path] = site.fold
                 continue
             layers = op.pool(site)
             if layers is not None:
                 _set_module(model, site.path, SiteOp(*layers, site=site, after_conv=False))
+                v.changed[site.path] = site.path
             v.notes[site.path] = op.describe(site) + (f" ({site.note})" if site.note and
                                                       op.folds_into_conv else "")
             continue
@@ -103,6 +107,7 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
             continue
         conv = modules[site.path]
         conv.stride = (1, 1)
+        v.changed[site.path] = site.path
         sop = SiteOp(*layers, site=site, after_conv=True)
         if site.kind == "shortcut":
             _attach(conv, "pre", sop)
