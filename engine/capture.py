@@ -11,14 +11,18 @@ from engine.layers import Layer
 class Capture:
     """Context manager: while open, the maps at ``layers`` of ``model`` land in ``maps``.
 
-    ``maps[name]`` is the (C, H, W) tensor of the first item of the batch. Hooks are
+    ``maps[name]`` is the (C, H, W) tensor of the first item of the batch (with ``full``, the
+    whole (N, C, H, W) batch). With ``clock`` (``time.perf_counter``, or a CUDA-event maker),
+    ``times[name]`` is when the map was ready, for per-layer milliseconds. Hooks are
     registered after the variant's own op hooks, so a map taken at an op's point is the op's
     output. Every hook is removed on exit, even after an error.
     """
 
-    def __init__(self, model: nn.Module, layers: list[Layer] | tuple[Layer, ...]):
-        self.model, self.layers = model, list(layers)
+    def __init__(self, model: nn.Module, layers: list[Layer] | tuple[Layer, ...],
+                 full: bool = False, clock=None):
+        self.model, self.layers, self.full, self.clock = model, list(layers), full, clock
         self.maps: dict[str, torch.Tensor] = {}
+        self.times: dict[str, object] = {}
         self._handles: list = []
         self._calls: dict[str, int] = {}
 
@@ -45,8 +49,10 @@ class Capture:
         self._calls[key] = call + 1
         for layer in group:
             if layer.point.call == call:
-                x = t[0]
+                x = t if self.full else t[0]
                 self.maps[layer.name] = x.clone() if layer.clone else x
+                if self.clock is not None:
+                    self.times[layer.name] = self.clock()
 
     def _post(self, path, when, group):
         key = f"{path}/{when}"

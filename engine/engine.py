@@ -21,6 +21,7 @@ from engine.colormaps import DEFAULT_COLORMAP, colormap
 from engine.device import resolve_device, tune_host_allocator
 from engine.errors import ModelError
 from engine.frames import Frame
+from engine.meter import Measures, Meter
 from engine.network import DEFAULT_VARIANTS, Network, load_network
 from engine.preprocess import Normaliser, fit_frame
 
@@ -58,6 +59,7 @@ class FrameResult:
     timings_ms: Mapping[str, float]          # preprocess, forward:<variant>, mosaic, total
     norm: str = "shared"
     colormap: str = DEFAULT_COLORMAP
+    measures: Measures | None = None         # the newest live measures (maybe of an earlier frame)
 
     def mosaic(self, variant: str, layer: str) -> np.ndarray:
         return self.views[variant][layer].mosaic
@@ -80,6 +82,9 @@ class EngineConfig:
     std: tuple[float, ...] | None = None
     top_k: int = 5
     max_side: int | None = None              # shrink mosaics to fit (live display); None: native
+    circular: bool = False                   # build with circular padding (engine.circular)
+    measure_every: int = 0                   # live measures: 0 off, else at most every N frames
+    measure_budget: float = 0.1              # ... and at most this share of the engine's time
 
 
 class Engine:
@@ -106,7 +111,7 @@ class Engine:
             tune_host_allocator()
         self.network = network or load_network(cfg.model, cfg.variants, cfg.input_size, cfg.seed,
                                                 cfg.weights, cfg.mean, cfg.std,
-                                                trained=cfg.trained)
+                                                trained=cfg.trained, circular=cfg.circular)
         # channels-last is 3-4x faster for these convs and pools on the CPU (oneDNN), and the
         # layout tensor cores prefer; MPS handles it poorly.
         self.memory_format = (torch.contiguous_format if self.device.type == "mps"
@@ -122,7 +127,14 @@ class Engine:
         self.set_norm(cfg.norm)
         self.set_colormap(cfg.colormap)
         self.last_maps: dict[str, dict[str, torch.Tensor]] = {}
+        self.previous_maps: dict[str, dict[str, torch.Tensor]] = {}  # the frame before (flicker)
+        self.last_logits: dict[str, torch.Tensor] = {}
+        self.last_input: torch.Tensor | None = None
         self.last_timings: dict[str, float] = {}
+        self.layer_ms: dict[str, dict[str, float]] = {}  # variant -> row -> ms (running mean)
+        self.meter = Meter(self, seed=cfg.seed)
+        self.measures: Measures | None = None
+        self._measured_at = -1.0e9  # perf_counter() when the last measure job ended
         self._count = 0
 
     # -- settings ---------------------------------------------------------------------------
@@ -179,12 +191,15 @@ class Engine:
 
         maps: dict[str, dict[str, torch.Tensor]] = {}
         logits: dict[str, torch.Tensor] = {}
+        clock = _event if self.device.type == "cuda" else time.perf_counter
         with torch.inference_mode():
             for name, model in self.models.items():
                 t1 = time.perf_counter()
-                with Capture(model, self.layers) as cap:
+                start = clock()
+                with Capture(model, self.layers, clock=clock) as cap:
                     out = model(x)
                 maps[name] = cap.maps
+                self._layer_times(name, start, cap.times)
                 if isinstance(out, torch.Tensor) and out.ndim == 2:
                     logits[name] = out[0]
                 timings[f"forward:{name}"] = _ms(t1)
@@ -192,12 +207,48 @@ class Engine:
             views = self._views(maps)
             preds = self._predictions(logits)
         timings["mosaic"] = _ms(t2)
+        self.previous_maps, self.last_maps, self.last_timings = self.last_maps, maps, timings
+        self.last_logits, self.last_input = logits, x
+        every = self.config.measure_every
+        if every and self._count % every == 1 % every and self._measure_due():
+            t3 = time.perf_counter()
+            self.measures = self.meter.tick(x, index)
+            self._measured_at = time.perf_counter()
+            timings["measure"] = _ms(t3)
         timings["total"] = _ms(t0)
-        self.last_maps, self.last_timings = maps, timings
         return FrameResult(
             index, stamp, seen, self.variant_names, tuple(ly.name for ly in self.layers),
             MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
-            MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name)
+            MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name,
+            self.measures)
+
+    def _measure_due(self) -> bool:
+        """Measure jobs take at most ``measure_budget`` of the time: after a job that took T,
+        wait T * (1 / budget - 1) before the next."""
+        budget = min(max(self.config.measure_budget, 1e-3), 1.0)
+        wait = self.meter.last_ms / 1000 * (1 / budget - 1)
+        return time.perf_counter() - self._measured_at >= wait
+
+    def measure(self) -> Measures:
+        """Every measure of the last stepped frame, now (for exports and ``measure``)."""
+        if self.last_input is None:
+            raise ModelError("no frame measured yet: step one first")
+        self.measures = self.meter.measure_all(self.last_input, self._count - 1)
+        return self.measures
+
+    def _layer_times(self, variant: str, start, times: dict) -> None:
+        """Fold one forward pass's per-row times into the running means of ``layer_ms``."""
+        if self.device.type == "cuda" and times:
+            torch.cuda.synchronize(self.device)
+        per = self.layer_ms.setdefault(variant, {})
+        prev = start
+        for ly in self.layers:
+            t = times.get(ly.name)
+            if t is None:
+                continue
+            d = (prev.elapsed_time(t) if self.device.type == "cuda" else (t - prev) * 1000.0)
+            per[ly.name] = d if ly.name not in per else 0.8 * per[ly.name] + 0.2 * d
+            prev = t
 
     def _views(self, maps) -> dict[str, dict[str, LayerView]]:
         views: dict[str, dict[str, LayerView]] = {v: {} for v in self.variant_names}
@@ -229,6 +280,13 @@ class Engine:
         """The float (C, H, W) maps of the last step, on the host: variant -> layer -> array."""
         return {v: {name: t.float().cpu().numpy() for name, t in d.items()}
                 for v, d in self.last_maps.items()}
+
+
+def _event():
+    """A recorded CUDA event: per-layer times on a GPU without a synchronisation per layer."""
+    ev = torch.cuda.Event(enable_timing=True)
+    ev.record()
+    return ev
 
 
 def _ms(t0: float) -> float:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from engine.checkpoint import file_sha256, load_weights, read_checkpoint
+from engine.circular import make_circular
 from engine.errors import ModelError
 from engine.hub import IMAGENET, load_published
 from engine.layers import Layer, find_layers, time_at
@@ -40,6 +41,7 @@ class Network:
     labels: list[str] | None = None
     weights: dict | None = None  # {"path", "sha256_16", "meta"} once loaded from a file
     trained: dict | None = None  # variant -> {"path", "sha256_16", "meta"}: trained separately
+    circular: bool = False       # built with circular padding (engine.circular)
 
     @property
     def untrained(self) -> bool:
@@ -108,7 +110,8 @@ def load_labels(name: str | None) -> list[str] | None:
 def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DEFAULT_VARIANTS,
                  input_size: int | tuple[int, int] | None = None, seed: int = 0,
                  weights: str | None = None, mean=None, std=None,
-                 num_classes: int | None = None, trained: str | None = None) -> Network:
+                 num_classes: int | None = None, trained: str | None = None,
+                 circular: bool = False) -> Network:
     """Build a network and its variants (on the CPU; move them with ``.to``).
 
     Parameters
@@ -133,6 +136,9 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
     trained : str, optional
         A folder of checkpoints ``MODEL-VARIANT.pt`` made by ``train``: each variant gets its
         own trained weights (they no longer share weights, nor channel meanings).
+    circular : bool
+        Build every conv and pool with circular padding (:mod:`engine.circular`): exact
+        shift equivariance at multiples of each layer's stride, for tests and teaching.
     """
     metas = _trained_checkpoints(trained, model, variants) if trained else {}
     first = next(iter(metas.values()))[1] if metas else {}
@@ -178,6 +184,11 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
             net.trained[v] = {"path": str(path), "sha256_16": file_sha256(path), "meta": meta}
         if first.get("classes"):
             net.labels = list(first["classes"])
+    if circular:
+        make_circular(net.plain)
+        for v in net.variants.values():
+            make_circular(v.model)
+        net.circular = True
     return net
 
 

@@ -84,10 +84,13 @@ class DenseMax(nn.Module):
     def __init__(self, kernel: int | tuple[int, int], padding: int | tuple[int, int] = 0):
         super().__init__()
         self.kernel, self.padding = pair(kernel), pair(padding)
+        self.circular = False  # wrap around (the circular build option): output size = input
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (kh, kw), (ph, pw) = self.kernel, self.padding
-        if ph or pw:
+        if self.circular:
+            x = F.pad(x, (pw, kw - 1 - pw, ph, kh - 1 - ph), mode="circular")
+        elif ph or pw:
             x = F.pad(x, (pw, pw, ph, ph), value=float("-inf"))
         h, w = x.shape[-2:]
         y = x[..., :, : w - kw + 1]
@@ -133,6 +136,7 @@ class SiteOp(nn.Sequential):
     def __init__(self, *layers: nn.Module, site: Site, after_conv: bool):
         super().__init__(*layers)
         self.site_kind = site.kind
+        self.site_path = site.path
         self.geometry = site.geometry
         self.after_conv = after_conv
 

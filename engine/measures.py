@@ -1,0 +1,195 @@
+"""The measures of shift (in)variance and aliasing, as plain functions of tensors.
+
+Definitions follow ``shared/reference/science.md``:
+
+* :func:`shift_cosine`: Zhang 2019's internal shift-equivariance: upsample layer maps to
+  input size (nearest), aligned by the layer's receptive-field offset, and compare
+  ``F(shift(x))`` with ``shift(F(x))`` by cosine distance;
+* :func:`polyphase_dispersion`: for a map ``y`` before stride-s sampling, the spread of its
+  s*s phases about their mean, relative to their energy (one forward pass);
+* :func:`alias_fraction`: the share of the FFT energy of ``y - mean`` above the new Nyquist
+  frequency (``|f| > 1/(2s)`` cycles/px, strictly, on either axis);
+* :func:`flicker`: ``||F_t - F_(t-1)|| / ||F_(t-1)||``.
+
+All work on the tensors' own device and return Python floats.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+METRICS = ("shift_cosine", "polyphase_dispersion", "alias_fraction", "flicker", "consistency",
+           "ms", "macs", "params")
+EXTRA_METRICS = ("shift_cosine_subpx", "top1_change")
+
+
+def shift_tensor(x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
+    """Move the content of (N, C, H, W) ``x`` by (dx, dy) pixels; edges repeat, nothing wraps.
+
+    The result's pixel (y, x) shows ``x[y - dy, x - dx]``. Whole-pixel shifts are exact;
+    fractional ones interpolate linearly between the two neighbouring whole-pixel shifts.
+    """
+    fx, fy = math.floor(dx), math.floor(dy)
+    ax, ay = dx - fx, dy - fy
+    if ax or ay:
+        out = 0.0
+        for ix, wx in ((fx, 1 - ax), (fx + 1, ax)):
+            for iy, wy in ((fy, 1 - ay), (fy + 1, ay)):
+                if wx * wy:
+                    out = out + (wx * wy) * shift_tensor(x, ix, iy)
+        return out
+    if fx == 0 and fy == 0:
+        return x
+    h, w = x.shape[-2:]
+    p = max(abs(fx), abs(fy))
+    padded = F.pad(x, (p, p, p, p), mode="replicate")
+    return padded[..., p - fy:p - fy + h, p - fx:p - fx + w]
+
+
+def upsample(y: torch.Tensor, jump: int, offset: int, size: tuple[int, int]) -> torch.Tensor:
+    """Nearest upsampling of (..., h, w) ``y`` by ``jump`` into an input-sized map.
+
+    Unit (i, j) covers input pixels ``[offset + i*jump, offset + (i+1)*jump)`` per axis, so a
+    unit lands where its receptive field is centred; pixels no unit covers are 0.
+    """
+    up = y.repeat_interleave(jump, -2).repeat_interleave(jump, -1)
+    h, w = size
+    out = up.new_zeros((*up.shape[:-2], h, w))
+    src_y0, dst_y0 = max(0, -offset), max(0, offset)
+    src_x0, dst_x0 = max(0, -offset), max(0, offset)
+    ny = min(up.shape[-2] - src_y0, h - dst_y0)
+    nx = min(up.shape[-1] - src_x0, w - dst_x0)
+    if ny > 0 and nx > 0:
+        out[..., dst_y0:dst_y0 + ny, dst_x0:dst_x0 + nx] = \
+            up[..., src_y0:src_y0 + ny, src_x0:src_x0 + nx]
+    return out
+
+
+def rf_offset(start: float, jump: int) -> int:
+    """Where the upsampled block of unit 0 begins so that its centre is the RF centre."""
+    return int(round(start - (jump - 1) / 2))
+
+
+def cosine_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """``1 - <a, b> / (|a| |b|)`` over all elements (0 when both are zero)."""
+    a, b = a.double().flatten(), b.double().flatten()
+    na, nb = a.norm(), b.norm()
+    if float(na) == 0.0 and float(nb) == 0.0:
+        return 0.0
+    if float(na) == 0.0 or float(nb) == 0.0:
+        return 1.0
+    return float(1.0 - (a @ b) / (na * nb))
+
+
+def shift_cosine(base: torch.Tensor, moved: torch.Tensor, dx: float, dy: float, jump: int,
+                 start: float, size: tuple[int, int], circular: bool = False) -> float:
+    """Cosine distance between ``F(shift(x))`` and ``shift(F(x))`` for one layer.
+
+    Parameters
+    ----------
+    base, moved : Tensor
+        The layer's (C, h, w) map for the input and for the input shifted by (dx, dy).
+    jump : int
+        The layer's accumulated stride (input pixels per unit).
+    start : float
+        Centre, in input pixels, of the receptive field of unit 0.
+    size : (H, W)
+        The input size.
+    circular : bool
+        The shift wrapped around (a network with circular padding): compare whole maps.
+        Otherwise the edge-repeated shift is compared away from the borders, where padding
+        and the repeated edge make the two differ whatever the operator.
+    """
+    return shift_cosines(base, moved[None], [(dx, dy)], jump, start, size, circular)[0]
+
+
+def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int, start: float,
+                  size: tuple[int, int], circular: bool = False) -> list[float]:
+    """:func:`shift_cosine` for a batch: ``moved[i]`` is the map for the shift ``shifts[i]``."""
+    off = rf_offset(start, jump)
+    ub = upsample(base, jump, off, size)
+    um = upsample(moved, jump, off, size)
+    h, w = size
+    out = []
+    for i, (dx, dy) in enumerate(shifts):
+        if circular:
+            out.append(cosine_distance(um[i], roll_tensor(ub, dx, dy)))
+            continue
+        sb = shift_tensor(ub[None], dx, dy)[0]
+        margin = int(math.ceil(max(abs(dx), abs(dy)))) + jump + max(0, off)
+        if 2 * margin >= min(h, w):
+            margin = 0
+        sl = (..., slice(margin, h - margin), slice(margin, w - margin))
+        out.append(cosine_distance(um[i][sl], sb[sl]))
+    return out
+
+
+def roll_tensor(x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
+    """:func:`shift_tensor` with wrap-around (a circular shift), for circular networks."""
+    fx, fy = math.floor(dx), math.floor(dy)
+    ax, ay = dx - fx, dy - fy
+    out = 0.0
+    for ix, wx in ((fx, 1 - ax), (fx + 1, ax)):
+        for iy, wy in ((fy, 1 - ay), (fy + 1, ay)):
+            if wx * wy:
+                out = out + (wx * wy) * torch.roll(x, (iy, ix), (-2, -1))
+    return out
+
+
+def polyphase_dispersion(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> float:
+    """``mean_p ||P_p - Pbar||^2 / mean_p ||P_p||^2`` over the phases ``y[a::sh, b::sw]``.
+
+    ``y`` is a (..., H, W) map before stride sampling; phases are cropped to a common size.
+    0 when all phases agree (a 1-px shift changes nothing), up to 1 - 1/(sh*sw).
+    """
+    sh, sw = stride
+    h, w = (y.shape[-2] // sh) * sh, (y.shape[-1] // sw) * sw
+    if h == 0 or w == 0:
+        return float("nan")
+    y = y[..., :h, :w].double()
+    phases = torch.stack([y[..., a::sh, b::sw] for a in range(sh) for b in range(sw)])
+    mean = phases.mean(0, keepdim=True)
+    energy = phases.pow(2).sum(dim=tuple(range(1, phases.ndim))).mean()
+    if float(energy) == 0.0:
+        return 0.0
+    spread = (phases - mean).pow(2).sum(dim=tuple(range(1, phases.ndim))).mean()
+    return float(spread / energy)
+
+
+def alias_fraction(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> float:
+    """Share of the FFT energy of ``y - mean`` (per channel) that stride sampling folds back.
+
+    Energy at ``|f| > 1/(2 s)`` cycles/px (strictly) on either axis, over all channels of the
+    (..., H, W) map ``y``; NaN for a constant map.
+    """
+    y = y.double()
+    y = y - y.mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.fft2(y).abs().pow(2)
+    h, w = y.shape[-2:]
+    fy = torch.fft.fftfreq(h, device=y.device, dtype=torch.float64).abs()
+    fx = torch.fft.fftfreq(w, device=y.device, dtype=torch.float64).abs()
+    high = (fy[:, None] > 0.5 / stride[0] + 1e-12) | (fx[None, :] > 0.5 / stride[1] + 1e-12)
+    total = power.sum()
+    if float(total) == 0.0:
+        return float("nan")
+    return float((power * high).sum() / total)
+
+
+def flicker(now: torch.Tensor, before: torch.Tensor) -> float:
+    """``||now - before|| / ||before||`` (0 when both are zero, inf when only ``before`` is)."""
+    if now.shape != before.shape:
+        return float("nan")
+    d = (now.float() - before.float()).norm()
+    n = before.float().norm()
+    if float(n) == 0.0:
+        return 0.0 if float(d) == 0.0 else float("inf")
+    return float(d / n)
+
+
+def log_spectrum(y: torch.Tensor) -> torch.Tensor:
+    """``log(1 + |FFT(y - mean)|)`` of a (H, W) map, zero frequency at the centre."""
+    y = y.double()
+    return torch.log1p(torch.fft.fftshift(torch.fft.fft2(y - y.mean()).abs())).float()

@@ -1,0 +1,240 @@
+"""Live measures for every variant and layer, computed in small jobs between frames.
+
+A :class:`Meter` belongs to an :class:`engine.engine.Engine`. Each call of :meth:`Meter.tick`
+runs the next job, so no single frame waits long:
+
+* ``shift``: the frame and copies shifted by 1 px (right, down, diagonal) and by half a pixel,
+  batched into one forward pass per variant: ``shift_cosine`` (mean over the three 1-px
+  shifts), ``shift_cosine_subpx``, and, from a stride-1 view of every site
+  (:mod:`engine.sampling`), ``polyphase_dispersion`` and ``alias_fraction``;
+* ``consistency`` (networks with a classifier): pairs of random crops (Zhang's protocol with the
+  margin scaled to 1/8 of the side); the share of pairs whose top-1 class agrees, over a window
+  of recent pairs;
+* ``diagonal``: the probability of the top class along a 1-px diagonal shift path (Zhang's
+  diagonal test), and ``top1_change``, the share of steps that change the top-1 class
+  (Azulay & Weiss' jaggedness).
+
+``flicker`` (from the engine's last two frames) and the cost (``ms``, ``macs``, ``params``) are
+refreshed at every tick. :meth:`Meter.measure_all` runs every job on one input at once (for
+exports and the ``measure`` command).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import torch
+
+from engine import measures as ms
+from engine.capture import Capture
+from engine.sampling import SiteMaps, SiteTap
+
+NETWORK_ROW = "output"  # the layer name of network-level measures (consistency, top1_change)
+SHIFTS = ((1, 0), (0, 1), (1, 1), (0.5, 0.5))  # (dx, dy) of the shift job; the last: sub-pixel
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The newest value of every measure: ``values[metric][variant][layer]``.
+
+    Network-level metrics use the layer name ``"output"``. ``diagonal[variant]`` is the
+    probability of the top class along the diagonal path ``diagonal_shifts`` (px).
+    """
+
+    frame_index: int
+    values: Mapping[str, Mapping[str, Mapping[str, float]]]
+    diagonal: Mapping[str, tuple[float, ...]]
+    diagonal_shifts: tuple[int, ...]
+    ms: float = 0.0  # how long the last job took
+
+    def get(self, metric: str, variant: str, layer: str) -> float:
+        return self.values.get(metric, {}).get(variant, {}).get(layer, math.nan)
+
+    def rows(self, frame: int | None = None) -> list[tuple[int, str, str, str, float]]:
+        """Long form: ``(frame, variant, layer, metric, value)``, one row per value."""
+        f = self.frame_index if frame is None else frame
+        return [(f, v, layer, metric, float(value))
+                for metric, per in self.values.items()
+                for v, layers in per.items() for layer, value in layers.items()]
+
+
+class Meter:
+    """Measures of one engine's variants (see the module docstring)."""
+
+    def __init__(self, engine, seed: int = 0, pairs: int = 2, window: int = 100):
+        self.engine = engine
+        self.net = engine.network
+        self.rng = np.random.default_rng(seed)
+        self.pairs = pairs
+        self.values: dict[str, dict[str, dict[str, float]]] = {}
+        self.diagonal: dict[str, tuple[float, ...]] = {}
+        self.diagonal_shifts: tuple[int, ...] = ()
+        self._agree = {v: deque(maxlen=window) for v in engine.variant_names}
+        self._jobs = deque(["shift", "consistency", "diagonal"])
+        self._rf: dict[str, dict] = {}
+        self._cost: dict[str, dict[str, tuple[int, int]]] | None = None
+        self.site_maps: dict[str, dict[str, SiteMaps]] = {}
+        self.last_ms = 0.0
+
+    # -- geometry ---------------------------------------------------------------------------
+    def rf(self, variant: str) -> dict:
+        """layer -> :class:`engine.trace.RF` of the variant's row (None if unknown)."""
+        if variant not in self._rf:
+            from engine.layers import tensor_at
+            from engine.trace import trace
+            model = self.engine.models[variant]
+            tr = trace(model, self.net.probe(self.engine.device))
+            self._rf[variant] = {ly.name: tr.rf.get(tensor_at(tr, ly.point)[0])
+                                 for ly in self.net.layers}
+        return self._rf[variant]
+
+    def cost(self) -> dict[str, dict[str, tuple[int, int]]]:
+        """variant -> layer -> (params, MACs) of the layers run since the previous row."""
+        if self._cost is None:
+            from engine.info import network_info
+            info = network_info(self.net)
+            self._cost = {v: {r["name"]: (r["params"], r["macs"]) for r in d["layers"]}
+                          for v, d in info["variants"].items()}
+        return self._cost
+
+    @property
+    def has_classifier(self) -> bool:
+        return bool(self.engine.last_logits)
+
+    # -- jobs -------------------------------------------------------------------------------
+    def tick(self, x: torch.Tensor, frame_index: int) -> Measures:
+        """Run the next job on input ``x`` (1, C, H, W) and return the newest measures."""
+        t0 = time.perf_counter()
+        job = self._jobs[0]
+        self._jobs.rotate(-1)
+        if job != "shift" and not self.has_classifier:
+            job = "shift"
+        getattr(self, f"_job_{job}")(x)
+        self._refresh_cheap()
+        self.last_ms = (time.perf_counter() - t0) * 1000
+        return self.snapshot(frame_index)
+
+    def measure_all(self, x: torch.Tensor, frame_index: int) -> Measures:
+        """Every job on ``x`` now (consistency from fresh pairs of this input only)."""
+        t0 = time.perf_counter()
+        self._job_shift(x)
+        if self.has_classifier:
+            for q in self._agree.values():
+                q.clear()
+            self._job_consistency(x, pairs=8)
+            self._job_diagonal(x)
+        self._refresh_cheap()
+        self.last_ms = (time.perf_counter() - t0) * 1000
+        return self.snapshot(frame_index)
+
+    def snapshot(self, frame_index: int) -> Measures:
+        frozen = {m: MappingProxyType({v: MappingProxyType(dict(d)) for v, d in per.items()})
+                  for m, per in self.values.items()}
+        return Measures(frame_index, MappingProxyType(frozen),
+                        MappingProxyType(dict(self.diagonal)), self.diagonal_shifts,
+                        self.last_ms)
+
+    def _put(self, metric: str, variant: str, layer: str, value: float) -> None:
+        self.values.setdefault(metric, {}).setdefault(variant, {})[layer] = float(value)
+
+    def _job_shift(self, x: torch.Tensor) -> None:
+        e = self.engine
+        circular = self.net.circular
+        size = tuple(x.shape[-2:])
+        batch = torch.cat([x] + [_shift(x, dx, dy, circular) for dx, dy in SHIFTS])
+        batch = batch.contiguous(memory_format=e.memory_format)
+        layers = e.layers
+        rfs = {v: self.rf(v) for v in e.models}  # traced outside inference mode
+        with torch.inference_mode():
+            for v, model in e.models.items():
+                var = self.net.variants[v]
+                with Capture(model, layers, full=True) as cap, \
+                        SiteTap(model, self.net.sites, var.changed, self.net.trace) as tap:
+                    model(batch)
+                rf = rfs[v]
+                for ly in layers:
+                    r = rf.get(ly.name)
+                    if r is None or not float(r.jump).is_integer():
+                        continue
+                    jump, start = int(r.jump), float(r.start)
+                    maps = cap.maps[ly.name].float()
+                    d = [ms.shift_cosine(maps[0], maps[i + 1], dx, dy, jump, start, size,
+                                         circular) for i, (dx, dy) in enumerate(SHIFTS)]
+                    self._put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
+                    self._put("shift_cosine_subpx", v, ly.name, d[3])
+                self.site_maps[v] = dict(tap.maps)
+                for site, m in tap.maps.items():
+                    self._put("polyphase_dispersion", v, site,
+                              ms.polyphase_dispersion(m.presample, m.stride))
+                    self._put("alias_fraction", v, site, ms.alias_fraction(m.presample, m.stride))
+
+    def _crops(self, x: torch.Tensor, offsets: list[tuple[int, int]], margin: int):
+        h, w = x.shape[-2:]
+        return torch.cat([x[..., oy:oy + h - margin, ox:ox + w - margin] for oy, ox in offsets])
+
+    def _margin(self, x: torch.Tensor) -> int:
+        return max(1, round(min(x.shape[-2:]) / 8))
+
+    def _classify(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        """variant -> (N, classes) probabilities, or {} for a model that refuses the size."""
+        out = {}
+        batch = batch.contiguous(memory_format=self.engine.memory_format)
+        with torch.inference_mode():
+            for v, model in self.engine.models.items():
+                try:
+                    logits = model(batch)
+                except RuntimeError:
+                    return {}
+                if not (isinstance(logits, torch.Tensor) and logits.ndim == 2):
+                    return {}
+                out[v] = torch.softmax(logits.float(), 1)
+        return out
+
+    def _job_consistency(self, x: torch.Tensor, pairs: int | None = None) -> None:
+        m = self._margin(x)
+        n = pairs or self.pairs
+        offsets = [tuple(int(o) for o in self.rng.integers(0, m + 1, 2)) for _ in range(2 * n)]
+        probs = self._classify(self._crops(x, offsets, m))
+        for v, p in probs.items():
+            top = p.argmax(1).cpu().numpy()
+            self._agree[v].extend(bool(a == b) for a, b in zip(top[0::2], top[1::2],
+                                                               strict=True))
+            self._put("consistency", v, NETWORK_ROW, float(np.mean(self._agree[v])))
+
+    def _job_diagonal(self, x: torch.Tensor) -> None:
+        m = min(self._margin(x), 16)
+        shifts = list(range(m + 1))
+        probs = self._classify(self._crops(x, [(d, d) for d in shifts], m))
+        for v, p in probs.items():
+            cls = int(p[0].argmax())
+            self.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())
+            top = p.argmax(1).cpu().numpy()
+            self._put("top1_change", v, NETWORK_ROW, float(np.mean(top[1:] != top[:-1])))
+        self.diagonal_shifts = tuple(shifts)
+
+    def _refresh_cheap(self) -> None:
+        e = self.engine
+        before, now = e.previous_maps, e.last_maps
+        cost = self.cost()
+        for v in e.variant_names:
+            for ly in e.layers:
+                if v in before and ly.name in before[v] and ly.name in now.get(v, {}):
+                    self._put("flicker", v, ly.name, ms.flicker(now[v][ly.name],
+                                                                before[v][ly.name]))
+                params, macs = cost[v].get(ly.name, (0, 0))
+                self._put("params", v, ly.name, params)
+                self._put("macs", v, ly.name, macs)
+                if ly.name in e.layer_ms.get(v, {}):
+                    self._put("ms", v, ly.name, e.layer_ms[v][ly.name])
+
+
+def _shift(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:
+    if circular:
+        return ms.roll_tensor(x, dx, dy)
+    return ms.shift_tensor(x, dx, dy)
