@@ -2,7 +2,8 @@
 
     python main.py [--source SRC] [--model M] ...        the desktop explorer
     python main.py export --source SRC --out DIR ...     images, sheet, data, JSON; no display
-    python main.py info --model M [--json]               shapes, params, MACs, receptive fields
+    python main.py info --model M [--json]               shapes, params, MACs, RF, ms
+    python main.py measure --source SRC --out DIR        shift, aliasing, flicker, cost: CSV
     python main.py bench --engine                        Engine.step against bare forwards
 """
 
@@ -77,6 +78,9 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
     p.add_argument("--trained", default=None, metavar="DIR",
                    help="checkpoints made by `train` (MODEL-VARIANT.pt): each variant gets its "
                    "own trained weights")
+    p.add_argument("--circular", action="store_true",
+                   help="build every conv and pool with circular padding (exact equivariance "
+                        "at multiples of each layer's stride)")
     p.add_argument("--mean", type=_floats, default=None,
                    help="input mean of a user model, one value or one per channel (0.5)")
     p.add_argument("--std", type=_floats, default=None,
@@ -138,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "receptive field and jump")
     _model_options(info, variants="plain," + VARIANTS_DEFAULT)
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    info.add_argument("--no-timing", action="store_true",
+                      help="skip the measured milliseconds per layer (a few forward passes)")
+
+    me = sub.add_parser("measure", help="measure shift equivariance, aliasing, flicker, "
+                        "consistency and cost per variant and layer; save them as CSV")
+    me.add_argument("--source", required=True, help="camera[:N], file, folder or pattern:NAME")
+    me.add_argument("--out", required=True, help="folder; each run goes into a new "
+                    "sub-folder named by date and time")
+    me.add_argument("--layers", type=_csv, default=None,
+                    help="comma-separated rows (default: all)")
+    me.add_argument("--frames", type=_positive, default=10, help="frames to measure (default 10)")
+    _model_options(me)
 
     bench = sub.add_parser("bench", help="measure speed")
     what = bench.add_mutually_exclusive_group()
@@ -165,7 +181,7 @@ def cmd_export(args) -> int:
                                  input_size=args.input_size, norm=args.norm,
                                  colormap=args.cmap, gamma=args.gamma, seed=args.seed,
                                  weights=args.weights, mean=args.mean, std=args.std,
-                                 trained=args.trained))
+                                 trained=args.trained, circular=args.circular))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0
@@ -187,6 +203,61 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_measure(args) -> int:
+    import json
+
+    from engine.engine import Engine, EngineConfig
+    from engine.export import new_export_dir
+    from engine.frames import EndOfStream
+    from engine.measure_export import (
+        format_summary,
+        json_values,
+        measures_record,
+        summarise,
+        write_csv,
+    )
+    from engine.sources import open_source
+
+    engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
+                                 layers=args.layers, device=args.device,
+                                 input_size=args.input_size, seed=args.seed,
+                                 weights=args.weights, mean=args.mean, std=args.std,
+                                 trained=args.trained, circular=args.circular))
+    rows, records = [], []
+    with open_source(args.source, realtime=False) as src:
+        for _ in range(args.frames):
+            try:
+                frame = src.read()
+            except EndOfStream:
+                break
+            result = engine.step(frame)
+            m = engine.measure()
+            rows += m.rows(result.frame_index)
+            records.append(m)
+    if not records:
+        print(f"poolscope: error: {args.source}: no frame to measure", file=sys.stderr)
+        return 2
+    folder = new_export_dir(args.out)
+    write_csv(folder / "measures.csv", rows)
+    summary = summarise(rows)
+    layers = [ly.name for ly in engine.layers]
+    record = {"model": engine.network.spec.name, "input_size": list(engine.network.input_size),
+              "source": args.source, "frames": len(records), "circular": args.circular,
+              "variants": list(engine.variant_names), "layers": layers,
+              "mean": json_values(summary), "per_frame": [measures_record(m) for m in records]}
+    try:
+        (folder / "measures.json").write_text(json.dumps(record, indent=2, allow_nan=False,
+                                                         default=str), encoding="utf-8")
+    except (OSError, ValueError) as e:
+        print(f"poolscope: error: {folder / 'measures.json'}: cannot write ({e})",
+              file=sys.stderr)
+        return 2
+    print(format_summary(summary, engine.variant_names, layers))
+    print(f"measured {len(records)} frame{'s' * (len(records) != 1)} of {args.source}: "
+          f"{len(rows)} values in {folder / 'measures.csv'}")
+    return 0
+
+
 def cmd_train(args) -> int:
     from engine.train import train_variants
 
@@ -197,12 +268,14 @@ def cmd_train(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from engine.info import format_info, info_json, network_info
+    from engine.info import add_timings, format_info, info_json, network_info
     from engine.network import load_network
 
     net = load_network(args.model, args.variants, args.input_size, args.seed, args.weights,
-                       args.mean, args.std, trained=args.trained)
+                       args.mean, args.std, trained=args.trained, circular=args.circular)
     info = network_info(net)
+    if not args.no_timing:
+        add_timings(info, net, args.device)
     print(info_json(info) if args.json else format_info(info))
     return 0
 
@@ -213,7 +286,7 @@ def cmd_bench(args) -> int:
     config = EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
                           input_size=args.input_size, seed=args.seed, max_side=args.max_side,
                           weights=args.weights, mean=args.mean, std=args.std,
-                          trained=args.trained)
+                          trained=args.trained, circular=args.circular)
     if args.gui:
         from gui.bench import bench_gui
 
@@ -237,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import PoolScopeError
 
     commands = {"export": cmd_export, "info": cmd_info, "bench": cmd_bench, "train": cmd_train,
-                None: cmd_gui}
+                "measure": cmd_measure, None: cmd_gui}
     try:
         return commands[args.command](args)
     except PoolScopeError as e:

@@ -130,6 +130,7 @@ class Engine:
         self.previous_maps: dict[str, dict[str, torch.Tensor]] = {}  # the frame before (flicker)
         self.last_logits: dict[str, torch.Tensor] = {}
         self.last_input: torch.Tensor | None = None
+        self.last_index = -1
         self.last_timings: dict[str, float] = {}
         self.layer_ms: dict[str, dict[str, float]] = {}  # variant -> row -> ms (running mean)
         self.meter = Meter(self, seed=cfg.seed)
@@ -208,7 +209,7 @@ class Engine:
             preds = self._predictions(logits)
         timings["mosaic"] = _ms(t2)
         self.previous_maps, self.last_maps, self.last_timings = self.last_maps, maps, timings
-        self.last_logits, self.last_input = logits, x
+        self.last_logits, self.last_input, self.last_index = logits, x, index
         every = self.config.measure_every
         if every and self._count % every == 1 % every and self._measure_due():
             t3 = time.perf_counter()
@@ -229,11 +230,11 @@ class Engine:
         wait = self.meter.last_ms / 1000 * (1 / budget - 1)
         return time.perf_counter() - self._measured_at >= wait
 
-    def measure(self) -> Measures:
+    def measure(self, jobs: tuple[str, ...] = ("shift", "consistency", "diagonal")) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``)."""
         if self.last_input is None:
             raise ModelError("no frame measured yet: step one first")
-        self.measures = self.meter.measure_all(self.last_input, self._count - 1)
+        self.measures = self.meter.measure_all(self.last_input, self.last_index, jobs)
         return self.measures
 
     def _layer_times(self, variant: str, start, times: dict) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from engine.errors import ExportError
+from engine.measure_export import measures_record, write_csv
 from engine.sheet import make_sheet
 
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
@@ -75,7 +76,7 @@ def safe_name(name: str) -> str:
 
 
 def export_frame(folder: Path, engine, result, *, source: str, npz: bool = False,
-                 number: int = 0) -> dict:
+                 number: int = 0, measures: bool = True) -> dict:
     """Write one processed frame into ``folder/frame_NNNN`` and return its JSON record.
 
     Parameters
@@ -92,6 +93,9 @@ def export_frame(folder: Path, engine, result, *, source: str, npz: bool = False
         Also write the float activations as ``activations.npz`` (keys ``variant/layer``).
     number : int
         Sequence number of the frame within this export (names the sub-folder).
+    measures : bool
+        Also measure the frame (every measure, :meth:`Engine.measure`) and write them as
+        ``measures.csv`` and in the record; ``result`` must be the engine's last step.
     """
     net, cmap = engine.network, engine.cmap
     frame_dir = folder / f"frame_{number:04d}"
@@ -124,6 +128,11 @@ def export_frame(folder: Path, engine, result, *, source: str, npz: bool = False
                               f"({e.strerror or e})") from None
         files.append("activations.npz")
     record = frame_record(engine, result, source)
+    if measures:
+        m = engine.measure()
+        write_csv(frame_dir / "measures.csv", m.rows(result.frame_index))
+        files.append("measures.csv")
+        record["measures"] = measures_record(m)
     record["files"] = files
     try:
         (frame_dir / "record.json").write_text(json.dumps(record, indent=2), encoding="utf-8")

@@ -58,6 +58,28 @@ def network_info(net: Network) -> dict:
     }
 
 
+def add_timings(info: dict, net: Network, device: str = "auto", frames: int = 5) -> dict:
+    """Add ``ms`` (measured, per layer) to every row of ``info``: the running mean over
+    ``frames`` forward passes after one warm-up (CUDA events on a GPU, a monotonic clock on
+    the CPU), on a mid-grey frame."""
+    import numpy as np
+
+    from engine.engine import Engine
+
+    engine = Engine(network=net, device=device, variants=tuple(net.variants))
+    image = np.full((*net.input_size, 3), 128, np.uint8)
+    engine.step(image)
+    engine.layer_ms.clear()
+    for _ in range(frames):
+        engine.step(image)
+    for name, v in info["variants"].items():
+        for row in v["layers"]:
+            ms = engine.layer_ms.get(name, {}).get(row["name"])
+            row["ms"] = None if ms is None else round(ms, 3)
+    info["device"] = str(engine.device)
+    return info
+
+
 def format_info(info: dict) -> str:
     """A plain-text table of :func:`network_info` for the terminal."""
     h, w = info["input_size"]
@@ -69,12 +91,14 @@ def format_info(info: dict) -> str:
         lines.append(f"[{name}]  total {v['total_macs']:,} MACs, {v['total_params']:,} params")
         for site, what in v["sites"].items():
             lines.append(f"  site {site}: {what}")
+        timed = any("ms" in r for r in v["layers"])
         lines.append(f"  {'layer':<24} {'kind':<18} {'shape':>16} {'params':>12} "
-                     f"{'MACs':>15} {'RF':>6} {'jump':>5}")
+                     f"{'MACs':>15} {'RF':>6} {'jump':>5}" + (f" {'ms':>8}" if timed else ""))
         for r in v["layers"]:
             shape = "x".join(str(s) for s in r["shape"])
+            ms = f" {_fmt(r.get('ms')):>8}" if timed else ""
             lines.append(f"  {r['name']:<24} {r['kind']:<18} {shape:>16} {r['params']:>12,} "
-                         f"{r['macs']:>15,} {_fmt(r['rf']):>6} {_fmt(r['jump']):>5}")
+                         f"{r['macs']:>15,} {_fmt(r['rf']):>6} {_fmt(r['jump']):>5}{ms}")
     return "\n".join(lines)
 
 

@@ -49,14 +49,18 @@ def shift_tensor(x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
     return padded[..., p - fy:p - fy + h, p - fx:p - fx + w]
 
 
-def upsample(y: torch.Tensor, jump: int, offset: int, size: tuple[int, int]) -> torch.Tensor:
+def upsample(y: torch.Tensor, jump: int, offset: int, size: tuple[int, int],
+             circular: bool = False) -> torch.Tensor:
     """Nearest upsampling of (..., h, w) ``y`` by ``jump`` into an input-sized map.
 
     Unit (i, j) covers input pixels ``[offset + i*jump, offset + (i+1)*jump)`` per axis, so a
-    unit lands where its receptive field is centred; pixels no unit covers are 0.
+    unit lands where its receptive field is centred; pixels no unit covers are 0 (with
+    ``circular``, the blocks wrap around instead).
     """
     up = y.repeat_interleave(jump, -2).repeat_interleave(jump, -1)
     h, w = size
+    if circular and up.shape[-2:] == (h, w):
+        return torch.roll(up, (offset, offset), (-2, -1))
     out = up.new_zeros((*up.shape[:-2], h, w))
     src_y0, dst_y0 = max(0, -offset), max(0, offset)
     src_x0, dst_x0 = max(0, -offset), max(0, offset)
@@ -110,8 +114,8 @@ def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int, st
                   size: tuple[int, int], circular: bool = False) -> list[float]:
     """:func:`shift_cosine` for a batch: ``moved[i]`` is the map for the shift ``shifts[i]``."""
     off = rf_offset(start, jump)
-    ub = upsample(base, jump, off, size)
-    um = upsample(moved, jump, off, size)
+    ub = upsample(base, jump, off, size, circular)
+    um = upsample(moved, jump, off, size, circular)
     h, w = size
     out = []
     for i, (dx, dy) in enumerate(shifts):
@@ -143,7 +147,8 @@ def polyphase_dispersion(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> f
     """``mean_p ||P_p - Pbar||^2 / mean_p ||P_p||^2`` over the phases ``y[a::sh, b::sw]``.
 
     ``y`` is a (..., H, W) map before stride sampling; phases are cropped to a common size.
-    0 when all phases agree (a 1-px shift changes nothing), up to 1 - 1/(sh*sw).
+    0 when all phases agree (a 1-px shift changes nothing); 1 when they cancel out (a
+    checkerboard).
     """
     sh, sw = stride
     h, w = (y.shape[-2] // sh) * sh, (y.shape[-1] // sw) * sw

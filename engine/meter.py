@@ -120,15 +120,19 @@ class Meter:
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(frame_index)
 
-    def measure_all(self, x: torch.Tensor, frame_index: int) -> Measures:
-        """Every job on ``x`` now (consistency from fresh pairs of this input only)."""
+    def measure_all(self, x: torch.Tensor, frame_index: int,
+                    jobs: tuple[str, ...] = ("shift", "consistency", "diagonal")) -> Measures:
+        """These jobs on ``x`` now (consistency from fresh pairs of this input only)."""
         t0 = time.perf_counter()
-        self._job_shift(x)
+        if "shift" in jobs:
+            self._job_shift(x)
         if self.has_classifier:
-            for q in self._agree.values():
-                q.clear()
-            self._job_consistency(x, pairs=8)
-            self._job_diagonal(x)
+            if "consistency" in jobs:
+                for q in self._agree.values():
+                    q.clear()
+                self._job_consistency(x, pairs=4)
+            if "diagonal" in jobs:
+                self._job_diagonal(x)
         self._refresh_cheap()
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(frame_index)

@@ -33,7 +33,8 @@ class ProbeResult:
 
     shifts: np.ndarray
     error: dict[str, dict[str, np.ndarray]]
-    jumps: dict[str, int]  # layer -> jump (the same for every variant that keeps the grid)
+    jumps: dict[str, int]  # layer -> the largest jump over the variants
+    variant_jumps: dict[str, dict[str, int]]  # variant -> layer -> its own jump
 
 
 def _need_input(engine) -> torch.Tensor:
@@ -60,8 +61,9 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
     meter = engine.meter
     variants = engine.variant_names
     rfs = {v: meter.rf(v) for v in variants}
-    jumps = {ly.name: int(rfs[variants[0]][ly.name].jump) for ly in engine.layers
-             if rfs[variants[0]].get(ly.name) is not None}
+    own = {v: {ly.name: int(rfs[v][ly.name].jump) for ly in engine.layers
+               if rfs[v].get(ly.name) is not None} for v in variants}
+    jumps = {name: max(own[v].get(name, 1) for v in variants) for name in own[variants[0]]}
     if span is None:
         span = 2 * max(jumps.values(), default=1)
     shifts = np.arange(0, span * steps_per_px + 1) / steps_per_px
@@ -90,7 +92,7 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
                                            [(float(chunk[j]), 0.0) for j in keep],
                                            int(r.jump), float(r.start), size, circular)
                     error[v][name][[i0 + j for j in keep]] = got
-    return ProbeResult(shifts, error, jumps)
+    return ProbeResult(shifts, error, jumps, own)
 
 
 def receptive_field(engine, variant: str, layer: str, y: int, x: int):
