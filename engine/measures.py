@@ -92,6 +92,12 @@ def shift_cosine(base: torch.Tensor, moved: torch.Tensor, dx: float, dy: float, 
                  start: float, size: tuple[int, int], circular: bool = False) -> float:
     """Cosine distance between ``F(shift(x))`` and ``shift(F(x))`` for one layer.
 
+    Both maps are upsampled to input size (nearest: each unit becomes a ``jump`` x ``jump``
+    block placed on its receptive-field centre, see :func:`upsample`); ``shift(F(x))`` moves
+    the upsampled map by (dx, dy) px (bilinear for fractional shifts). Because both maps sit on
+    the same block grid, the sums over pixels are computed exactly block by block on the
+    feature grid, never materialising the input-sized maps (that costs ~100x more at 224x224).
+
     Parameters
     ----------
     base, moved : Tensor
@@ -99,35 +105,85 @@ def shift_cosine(base: torch.Tensor, moved: torch.Tensor, dx: float, dy: float, 
     jump : int
         The layer's accumulated stride (input pixels per unit).
     start : float
-        Centre, in input pixels, of the receptive field of unit 0.
+        Centre, in input pixels, of the receptive field of unit 0 (where the blocks sit; with
+        both maps on one grid it only decides which border blocks are left out).
     size : (H, W)
         The input size.
     circular : bool
         The shift wrapped around (a network with circular padding): compare whole maps.
-        Otherwise the edge-repeated shift is compared away from the borders, where padding
-        and the repeated edge make the two differ whatever the operator.
+        Otherwise the comparison leaves out the border blocks, where padding and the repeated
+        edge make the two differ whatever the operator.
     """
     return shift_cosines(base, moved[None], [(dx, dy)], jump, start, size, circular)[0]
+
+
+def _axis_classes(d: float, j: int) -> list[tuple[tuple[tuple[int, float], ...], int]]:
+    """Along one axis, the pixels of a block of the shifted upsampled map, grouped by value.
+
+    Pixel r of block i of ``shift(U(a), d)`` holds ``sum_k c_k a[i + k]``; returns
+    ``[(((k, c_k), ...), number of pixels), ...]``.
+    """
+    n = math.floor(d)
+    f = d - n
+    classes: dict[tuple, int] = {}
+    for r in range(j):
+        coef: dict[int, float] = {}
+        for dd, wgt in ((n, 1.0 - f), (n + 1, f)):
+            if wgt == 0:
+                continue
+            q, r0 = divmod(dd, j)
+            k = -q - (1 if r < r0 else 0)
+            coef[k] = coef.get(k, 0.0) + wgt
+        key = tuple(sorted(coef.items()))
+        classes[key] = classes.get(key, 0) + 1
+    return list(classes.items())
+
+
+class _GridViews:
+    """``a[i + k]`` over a window of units, for unit offsets k (cached; rolled if circular)."""
+
+    def __init__(self, a: torch.Tensor, window: tuple[int, int, int, int], circular: bool):
+        self.a, self.window, self.circular = a, window, circular
+        self.cache: dict[tuple[int, int], torch.Tensor] = {}
+
+    def __call__(self, ky: int, kx: int) -> torch.Tensor:
+        if (ky, kx) not in self.cache:
+            y0, y1, x0, x1 = self.window
+            self.cache[(ky, kx)] = (torch.roll(self.a, (-ky, -kx), (-2, -1)) if self.circular
+                                    else self.a[:, y0 + ky:y1 + ky, x0 + kx:x1 + kx])
+        return self.cache[(ky, kx)]
 
 
 def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int, start: float,
                   size: tuple[int, int], circular: bool = False) -> list[float]:
     """:func:`shift_cosine` for a batch: ``moved[i]`` is the map for the shift ``shifts[i]``."""
-    off = rf_offset(start, jump)
-    ub = upsample(base, jump, off, size, circular)
-    um = upsample(moved, jump, off, size, circular)
-    h, w = size
+    a = base.double()
+    _, h, w = a.shape
     out = []
     for i, (dx, dy) in enumerate(shifts):
-        if circular:
-            out.append(cosine_distance(um[i], roll_tensor(ub, dx, dy)))
+        b = moved[i].double()
+        cy, cx = _axis_classes(dy, jump), _axis_classes(dx, jump)
+        reach = max(abs(k) for cls in (cy, cx) for key, _ in cls for k, _ in key)
+        m = 0 if circular else reach
+        y0, y1, x0, x1 = m, h - m, m, w - m
+        if y1 <= y0 or x1 <= x0:
+            out.append(math.nan)
             continue
-        sb = shift_tensor(ub[None], dx, dy)[0]
-        margin = int(math.ceil(max(abs(dx), abs(dy)))) + jump + max(0, off)
-        if 2 * margin >= min(h, w):
-            margin = 0
-        sl = (..., slice(margin, h - margin), slice(margin, w - margin))
-        out.append(cosine_distance(um[i][sl], sb[sl]))
+        views = _GridViews(a, (y0, y1, x0, x1), circular)
+        bw = b[:, y0:y1, x0:x1]
+        num = den_a = 0.0
+        for key_y, ny in cy:
+            for key_x, nx in cx:
+                v = sum(c1 * c2 * views(ky, kx) for ky, c1 in key_y for kx, c2 in key_x)
+                num += ny * nx * float((v * bw).sum())
+                den_a += ny * nx * float((v * v).sum())
+        den_b = jump * jump * float((bw * bw).sum())
+        if den_a == 0.0 and den_b == 0.0:
+            out.append(0.0)
+        elif den_a == 0.0 or den_b == 0.0:
+            out.append(1.0)
+        else:
+            out.append(1.0 - num / math.sqrt(den_a * den_b))
     return out
 
 

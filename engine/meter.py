@@ -76,7 +76,9 @@ class Meter:
         self.diagonal: dict[str, tuple[float, ...]] = {}
         self.diagonal_shifts: tuple[int, ...] = ()
         self._agree = {v: deque(maxlen=window) for v in engine.variant_names}
-        self._jobs = deque(["shift", "consistency", "diagonal"])
+        # one job per variant each, so that no frame waits for more than one variant's pass
+        self._jobs = deque([(job, v) for job in ("shift", "consistency", "diagonal")
+                            for v in engine.variant_names])
         self._rf: dict[str, dict] = {}
         self._cost: dict[str, dict[str, tuple[int, int]]] | None = None
         self.site_maps: dict[str, dict[str, SiteMaps]] = {}
@@ -111,11 +113,14 @@ class Meter:
     def tick(self, x: torch.Tensor, frame_index: int) -> Measures:
         """Run the next job on input ``x`` (1, C, H, W) and return the newest measures."""
         t0 = time.perf_counter()
-        job = self._jobs[0]
+        job, variant = self._jobs[0]
         self._jobs.rotate(-1)
         if job != "shift" and not self.has_classifier:
-            job = "shift"
-        getattr(self, f"_job_{job}")(x)
+            while self._jobs[0][0] != "shift":
+                self._jobs.rotate(-1)
+            job, variant = self._jobs[0]
+            self._jobs.rotate(-1)
+        getattr(self, f"_job_{job}")(x, (variant,))
         self._refresh_cheap()
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(frame_index)
@@ -147,16 +152,18 @@ class Meter:
     def _put(self, metric: str, variant: str, layer: str, value: float) -> None:
         self.values.setdefault(metric, {}).setdefault(variant, {})[layer] = float(value)
 
-    def _job_shift(self, x: torch.Tensor) -> None:
+    def _job_shift(self, x: torch.Tensor, variants=None) -> None:
         e = self.engine
         circular = self.net.circular
         size = tuple(x.shape[-2:])
         batch = torch.cat([x] + [_shift(x, dx, dy, circular) for dx, dy in SHIFTS])
         batch = batch.contiguous(memory_format=e.memory_format)
         layers = e.layers
-        rfs = {v: self.rf(v) for v in e.models}  # traced outside inference mode
+        variants = variants or e.variant_names
+        rfs = {v: self.rf(v) for v in variants}  # traced outside inference mode
         with torch.inference_mode():
-            for v, model in e.models.items():
+            for v in variants:
+                model = e.models[v]
                 var = self.net.variants[v]
                 with Capture(model, layers, full=True) as cap, \
                         SiteTap(model, self.net.sites, var.changed, self.net.trace) as tap:
@@ -185,12 +192,13 @@ class Meter:
     def _margin(self, x: torch.Tensor) -> int:
         return max(1, round(min(x.shape[-2:]) / 8))
 
-    def _classify(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _classify(self, batch: torch.Tensor, variants=None) -> dict[str, torch.Tensor]:
         """variant -> (N, classes) probabilities, or {} for a model that refuses the size."""
         out = {}
         batch = batch.contiguous(memory_format=self.engine.memory_format)
         with torch.inference_mode():
-            for v, model in self.engine.models.items():
+            for v in variants or self.engine.variant_names:
+                model = self.engine.models[v]
                 try:
                     logits = model(batch)
                 except RuntimeError:
@@ -200,21 +208,21 @@ class Meter:
                 out[v] = torch.softmax(logits.float(), 1)
         return out
 
-    def _job_consistency(self, x: torch.Tensor, pairs: int | None = None) -> None:
+    def _job_consistency(self, x: torch.Tensor, variants=None, pairs: int | None = None) -> None:
         m = self._margin(x)
         n = pairs or self.pairs
         offsets = [tuple(int(o) for o in self.rng.integers(0, m + 1, 2)) for _ in range(2 * n)]
-        probs = self._classify(self._crops(x, offsets, m))
+        probs = self._classify(self._crops(x, offsets, m), variants)
         for v, p in probs.items():
             top = p.argmax(1).cpu().numpy()
             self._agree[v].extend(bool(a == b) for a, b in zip(top[0::2], top[1::2],
                                                                strict=True))
             self._put("consistency", v, NETWORK_ROW, float(np.mean(self._agree[v])))
 
-    def _job_diagonal(self, x: torch.Tensor) -> None:
+    def _job_diagonal(self, x: torch.Tensor, variants=None) -> None:
         m = min(self._margin(x), 16)
         shifts = list(range(m + 1))
-        probs = self._classify(self._crops(x, [(d, d) for d in shifts], m))
+        probs = self._classify(self._crops(x, [(d, d) for d in shifts], m), variants)
         for v, p in probs.items():
             cls = int(p[0].argmax())
             self.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())

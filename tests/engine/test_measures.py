@@ -157,7 +157,8 @@ def test_live_measures_arrive_on_results_within_the_budget():
     e = Engine(model="tiny", input_size=48, device="cpu", measure_every=1, measure_budget=1.0,
                trained="resources/checkpoints")
     image = (np.random.default_rng(0).random((48, 48, 3)) * 255).astype(np.uint8)
-    results = [e.step(image) for _ in range(4)]
+    jobs = 3 * len(e.variant_names)  # shift, consistency, diagonal: one variant per frame
+    results = [e.step(image) for _ in range(jobs + 1)]
     m = results[-1].measures
     assert m is not None and results[0].measures is not None
     for v in e.variant_names:
