@@ -184,3 +184,24 @@ def test_cost_of_the_strided_conv_is_a_quarter_of_the_same_conv_at_stride_1():
     params_stride, macs_stride = cost["stride"]["features.0"]
     assert params_max == params_stride == 3 * 16 * 9 + 16
     assert macs_max == 64 * 64 * 16 * 3 * 9 and macs_stride * 4 == macs_max
+
+
+@pytest.mark.parametrize("jump", [1, 2, 4, 8])
+@pytest.mark.parametrize("circular", [False, True])
+def test_shift_cosine_on_the_grid_equals_the_upsampled_comparison(jump, circular):
+    """The block-wise sums equal Zhang's definition computed on input-sized maps."""
+    a, b = _noise(5, (1, 3, 12, 12))[0], _noise(6, (1, 3, 12, 12))[0]
+    ua = a.repeat_interleave(jump, -2).repeat_interleave(jump, -1)
+    ub = b.repeat_interleave(jump, -2).repeat_interleave(jump, -1)
+    size = (12 * jump, 12 * jump)
+    for dx, dy in ((1, 0), (0, 1), (1, 1), (0.5, 0.5), (3, 2), (2.5, 0), (-1, 2)):
+        got = ms.shift_cosine(a, b, dx, dy, jump, 0.0, size, circular)
+        if circular:
+            want = ms.cosine_distance(ub, ms.roll_tensor(ua, dx, dy))
+        else:  # the same window: all but the border blocks the shift reaches past
+            m = max(abs(k) for cls in (ms._axis_classes(dy, jump), ms._axis_classes(dx, jump))
+                    for key, _ in cls for k, _ in key) * jump
+            sa = ms.shift_tensor(ua[None], dx, dy)[0]
+            sl = (..., slice(m, size[0] - m), slice(m, size[1] - m))
+            want = ms.cosine_distance(ub[sl], sa[sl])
+        assert got == pytest.approx(want, abs=1e-6), (dx, dy)
