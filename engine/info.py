@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import torch
+
 from engine.layers import tensor_at, time_at
 from engine.network import Network
 from engine.trace import trace
@@ -19,7 +21,8 @@ def network_info(net: Network) -> dict:
     """The ``info`` record: ``{"model", "input_size", "variants": {name: {...}}, ...}``."""
     variants = {}
     for name, v in net.variants.items():
-        tr = trace(v.model, net.probe())
+        device = next(v.model.parameters(), torch.empty(0)).device  # wherever it now lives
+        tr = trace(v.model, net.probe(device))
         rows, last = [], 0
         counted: set[str] = set()
         for layer in net.layers:
