@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="shrink mosaics to fit N pixels (as the live display does)")
     bench.add_argument("--frames", type=_positive, default=None,
                        help="with --gui: run until this many frames were displayed")
+    bench.add_argument("--no-measures", action="store_true",
+                       help="with --gui: live measures off (on by default, as in the window)")
     return parser
 
 
@@ -288,8 +290,10 @@ def cmd_bench(args) -> int:
                           weights=args.weights, mean=args.mean, std=args.std,
                           trained=args.trained, circular=args.circular)
     if args.gui:
+        from gui.app import MEASURE_EVERY
         from gui.bench import bench_gui
 
+        config.measure_every = 0 if args.no_measures else MEASURE_EVERY
         bench_gui(config, seconds=args.seconds, frames=args.frames)
     else:
         from engine.bench import bench_engine

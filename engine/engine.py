@@ -136,6 +136,7 @@ class Engine:
         self.meter = Meter(self, seed=cfg.seed)
         self.measures: Measures | None = None
         self._measured_at = -1.0e9  # perf_counter() when the last measure job ended
+        self._in_history = False    # the last step was a stream frame (see ``step``)
         self._count = 0
 
     # -- settings ---------------------------------------------------------------------------
@@ -172,13 +173,16 @@ class Engine:
     def _to_input(self, seen: np.ndarray) -> torch.Tensor:
         return self.normalise(seen).contiguous(memory_format=self.memory_format)
 
-    def step(self, frame: Frame | np.ndarray) -> FrameResult:
+    def step(self, frame: Frame | np.ndarray, history: bool = True) -> FrameResult:
         """Run every variant on one RGB uint8 frame and return what it shows.
 
         Parameters
         ----------
         frame : Frame or ndarray
             A source frame, or a bare (H, W, 3) RGB uint8 image.
+        history : bool
+            False for a frame outside the stream (a probe of shapes): it is not measured and
+            the next frame's flicker is not taken against it.
         """
         t0 = time.perf_counter()
         if isinstance(frame, Frame):
@@ -208,10 +212,12 @@ class Engine:
             views = self._views(maps)
             preds = self._predictions(logits)
         timings["mosaic"] = _ms(t2)
-        self.previous_maps, self.last_maps, self.last_timings = self.last_maps, maps, timings
+        self.previous_maps = self.last_maps if self._in_history else {}
+        self.last_maps, self.last_timings, self._in_history = maps, timings, history
         self.last_logits, self.last_input, self.last_index = logits, x, index
         every = self.config.measure_every
-        if every and self._count % every == 1 % every and self._measure_due():
+        if (history and every and self._count % every == 1 % every
+                and self._measure_due()):
             t3 = time.perf_counter()
             self.measures = self.meter.tick(x, index)
             self._measured_at = time.perf_counter()

@@ -10,6 +10,8 @@ from engine.network import DEFAULT_VARIANTS, RESOURCES
 
 SHIPPED = str(RESOURCES / "checkpoints")
 
+MEASURE_EVERY = 3  # live measures: a small job at most every 3rd frame (and within the
+                   # engine's time budget, so the display rate holds)
 DEFAULTS = {"model": "tiny", "variants": ",".join(DEFAULT_VARIANTS), "device": "auto",
             "norm": "shared", "colormap": "viridis"}
 
@@ -39,6 +41,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         mean=getattr(args, "mean", None),
         std=getattr(args, "std", None),
         max_side=384,
+        measure_every=MEASURE_EVERY,
     )
     if (config.trained is None and config.weights is None and config.model == "tiny"
             and settings.value("trained", SHIPPED) == SHIPPED and Path(SHIPPED).is_dir()):

@@ -95,6 +95,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "model": config.model,
         "variants": list(config.variants),
         "max_side": window.worker.config.max_side,
+        "measure_every": config.measure_every,
     }
     out(f"displayed {result['displayed_fps']:7.1f} frames/s   engine alone "
         f"{result['engine_fps']:.1f} frames/s   ratio {result['ratio']:.3f} (target >= 0.9, "

@@ -56,6 +56,7 @@ class MosaicItem(pg.ImageItem):
         if hit is not None:
             ev.accept()
             self.grid.channel_clicked.emit(self.layer, self.variant, hit[0])
+            self.grid.unit_clicked.emit(self.layer, self.variant, *hit)
 
     def hoverEvent(self, ev):  # noqa: N802 - Qt API
         if ev.isExit() or self.image is None:
@@ -70,13 +71,16 @@ class MosaicItem(pg.ImageItem):
         u = int(v.mosaic[int(y), int(x)])
         value = v.lo + (v.hi - v.lo) * u / 255.0
         self.grid.hovered.emit(f"{self.layer} · {self.variant} · channel {hit[0]} · "
-                               f"y {hit[1]} x {hit[2]} · ≈ {value:.4g} (click to zoom)")
+                               f"y {hit[1]} x {hit[2]} · ≈ {value:.4g} "
+                               "(click: zoom, and its receptive field)")
 
 
 class FeatureGrid(pg.GraphicsLayoutWidget):
-    """The grid of mosaics. ``channel_clicked(layer, variant, channel)``, ``hovered(text)``."""
+    """The grid of mosaics. ``channel_clicked(layer, variant, channel)``, ``hovered(text)``,
+    ``unit_clicked(layer, variant, channel, y, x)`` (the unit under a click, in map pixels)."""
 
     channel_clicked = Signal(str, str, int)
+    unit_clicked = Signal(str, str, int, int, int)
     hovered = Signal(str)
     resolution_changed = Signal(int)   # mosaic size (px) worth computing at the current zoom
 

@@ -13,7 +13,8 @@ SHORTCUTS = [
     (".", "step a video one frame"),
     ("M", "mirror the camera"),
     ("F", "fit the grid to the window (wheel zooms, drag pans)"),
-    ("click a mosaic", "follow that channel in every variant in the zoom strip"),
+    ("click a mosaic", "follow that channel in every variant in the zoom strip, and select "
+                       "the unit: its receptive fields (Measures dock)"),
     ("Ctrl+O / Ctrl+Shift+O", "open a file / a folder (or drop one on the window)"),
     ("Ctrl+S", "save a screenshot of the window"),
     ("Ctrl+E", "export the frame on screen: mosaics, sheet, JSON (and .npz)"),

@@ -1,10 +1,14 @@
-"""The left panel: the input as the network sees it, the colour bar, and the hover readout."""
+"""The left panel: the input as the network sees it, the colour bar, the hover readout, and the
+theoretical receptive field of the selected unit, one box per variant."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+
+from gui.colors import dashed_pen, legend_html
 
 BACKGROUND = (24, 24, 28)
 
@@ -28,10 +32,15 @@ class InputPanel(QWidget):
         self.colorbar_label = QLabel("colour: low … high of each row's range")
         self.readout = QLabel("")
         self.readout.setWordWrap(True)
+        self.rf_label = QLabel("")
+        self.rf_label.setWordWrap(True)
+        self.rf_label.hide()
+        self.rf_boxes: dict[str, QGraphicsRectItem] = {}  # variant -> box on the input
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(QLabel("Input (as the network sees it)"))
         lay.addWidget(self.view, 1)
+        lay.addWidget(self.rf_label)
         lay.addWidget(self.colorbar_label)
         lay.addWidget(self.colorbar)
         lay.addWidget(self.readout)
@@ -39,10 +48,10 @@ class InputPanel(QWidget):
 
     def show_input(self, image: np.ndarray) -> None:
         """Show the frame the network saw (fits the view on the first frame)."""
+        resized = self.image.image is None or self.image.image.shape != image.shape
         self.image.setImage(image, autoLevels=False, levels=(0, 255))
-        if not self._fitted:
-            self.box.autoRange(padding=0)
-            self.box.disableAutoRange()
+        if not self._fitted or resized:
+            self._fit()
             self._fitted = True
 
     def show_colours(self, lut: np.ndarray, gamma: float) -> None:
@@ -50,3 +59,43 @@ class InputPanel(QWidget):
         self.colorbar_item.setImage(lut[None, :, :], autoLevels=False)
         self.colorbar_box.autoRange(padding=0)
         self.colorbar_label.setText(f"colour: each row's range, low … high (gamma {gamma:g})")
+
+    def show_rf_boxes(self, boxes: dict | None, title: str = "") -> None:
+        """Outline each variant's receptive field on the input; None removes them.
+
+        Parameters
+        ----------
+        boxes : dict or None
+            variant -> (top, left, bottom, right) in input pixels, inclusive pixel centres
+            (as :func:`engine.probes.receptive_field` gives them), or None where unknown.
+        title : str
+            What the boxes belong to, shown under the input with the colour legend.
+        """
+        for item in self.rf_boxes.values():
+            self.box.removeItem(item)
+        self.rf_boxes.clear()
+        known = {v: b for v, b in (boxes or {}).items() if b is not None}
+        order = tuple(boxes or ())
+        for i, (v, (top, left, bottom, right)) in enumerate(known.items()):
+            item = QGraphicsRectItem(QRectF(left, top, right - left + 1, bottom - top + 1))
+            item.setPen(dashed_pen(v, i, len(known), 2.5, order))
+            item.setZValue(10)
+            self.box.addItem(item)
+            self.rf_boxes[v] = item
+        self.rf_label.setVisible(bool(boxes))
+        if boxes:
+            missing = [v for v in boxes if boxes[v] is None]
+            self.rf_label.setText(f"Receptive field of {title}: " + legend_html(known, order)
+                                  + (f" (unknown for {', '.join(missing)})" if missing else ""))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the whole input, and every receptive-field box that reaches beyond it."""
+        if self.image.image is None:
+            return
+        h, w = self.image.image.shape[:2]
+        rect = QRectF(0, 0, w, h)
+        for item in self.rf_boxes.values():
+            rect = rect.united(item.rect())
+        self.box.setRange(rect, padding=0.02 if self.rf_boxes else 0.0)
+        self.box.disableAutoRange()

@@ -33,6 +33,7 @@ from gui.export_actions import ExportActions
 from gui.grid import FeatureGrid
 from gui.help import HelpOverlay
 from gui.input_panel import InputPanel
+from gui.measure_actions import MeasureActions
 from gui.worker import EngineInfo, EngineWorker, Shown, SourceInfo, WorkerThread
 from gui.zoom import ZoomStrip
 
@@ -42,7 +43,7 @@ BANNER = ("Random, untrained weights: the maps show what each architecture does 
           "not learned features.")
 
 
-class MainWindow(ExportActions, QMainWindow):
+class MainWindow(ExportActions, MeasureActions, QMainWindow):
     """PoolScope's window. ``displayed(float)`` fires with the latency (s) of each shown frame."""
 
     displayed = Signal(float)
@@ -120,6 +121,7 @@ class MainWindow(ExportActions, QMainWindow):
         self.zoom.hovered.connect(self.readout.setText)
         self._wire_controls()
         self._make_actions()
+        self._make_measures()
         self.set_colormap(config.colormap)
 
     # -- wiring -----------------------------------------------------------------------------
@@ -152,7 +154,7 @@ class MainWindow(ExportActions, QMainWindow):
 
     def _make_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         help_menu = self.menuBar().addMenu("&Help")
 
         def action(menu, text, keys, slot):
@@ -239,6 +241,8 @@ class MainWindow(ExportActions, QMainWindow):
             b.setChecked(checked)
             b.blockSignals(False)
         self.controls.play.setText("Play" if on else "Pause")
+        if not on:
+            self.measures_panel.probe.stop_animation()
 
     def nudge(self, dx: float, dy: float) -> None:
         if not self.frozen:
@@ -324,6 +328,7 @@ class MainWindow(ExportActions, QMainWindow):
         layer_names = [ly.name for ly in info.layers]
         self.grid.set_layout(info.variants, layer_names, info.shapes, shapes, info.titles)
         self.zoom.set_variants(info.variants)
+        self._measures_engine(info)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,
                                 gamma=self.config.gamma,
@@ -359,6 +364,7 @@ class MainWindow(ExportActions, QMainWindow):
         self.panel.show_input(r.input_image)
         if shown.zoom:
             self.zoom.show_zoom(shown.zoom, shown.zoom_key)
+        self._show_measures(shown)
         if self.source_info is not None:
             self.controls.set_position(shown.source_position, self.source_info.frame_count)
         now = time.monotonic()

@@ -23,7 +23,9 @@ from engine.errors import PoolScopeError
 from engine.export import export_frame, new_export_dir
 from engine.frames import Frame, FrameSource
 from engine.preprocess import fit_frame, shift_image
+from engine.probes import shift_probe
 from engine.sources import open_default, open_source
+from gui.live_probes import LiveProbes, ProbeViews
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Shown:
     rgb: dict                               # (variant, layer) -> (H, W, 3) uint8 coloured mosaic
     source_position: int | None             # video frame index, else None
     stats: dict = field(default_factory=dict)  # camera_fps, engine_fps, dropped, frozen, nudge
+    probes: ProbeViews | None = None        # receptive fields, spectra, difference (if asked)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,14 @@ class EngineWorker(QObject):
         :class:`SourceInfo` after a source opened.
     exported(str)
         The folder an activation export went to.
+    probe_ready(object)
+        The :class:`engine.probes.ProbeResult` of a ``post("probe")``, or None if it failed
+        (the error comes by ``failed``).
+
+    Commands (``post(command, payload)``) besides the settings: ``"unit"`` (variant, layer,
+    channel, y, x) or None, ``"spectrum"`` (layer, channel) or None, ``"difference"`` (layer,
+    a, b) or None: keep that probe live in :attr:`Shown.probes`; ``"probe"`` (steps per px or
+    None): one shift sweep of the last frame, answered by ``probe_ready``.
     """
 
     result_ready = Signal()
@@ -87,6 +98,7 @@ class EngineWorker(QObject):
     engine_changed = Signal(object)
     source_changed = Signal(object)
     exported = Signal(str)
+    probe_ready = Signal(object)
     _command = Signal(str, object)
 
     def __init__(self, config: EngineConfig, source: str | None = None):
@@ -108,6 +120,7 @@ class EngineWorker(QObject):
         self._recent: deque[tuple[int, Frame, Frame]] = deque(maxlen=4)  # seq, raw, viewed
         self._times: deque[float] = deque(maxlen=30)
         self._timer: QTimer | None = None
+        self.probes = LiveProbes()
         self._command.connect(self._on_command)
 
     # -- called from the GUI thread -----------------------------------------------------------
@@ -147,7 +160,8 @@ class EngineWorker(QObject):
 
     def _announce_engine(self) -> None:
         e = self.engine
-        probe = e.step(np.zeros((*e.network.input_size, 3), np.uint8))
+        self.probes.reset()
+        probe = e.step(np.zeros((*e.network.input_size, 3), np.uint8), history=False)
         shapes = {(v, ly): probe.views[v][ly].shape for v in probe.variants for ly in probe.layers}
         self.engine_changed.emit(EngineInfo(
             e.network.spec.name, e.variant_names, tuple(e.layers), tuple(e.network.layers),
@@ -241,6 +255,10 @@ class EngineWorker(QObject):
             self._zoom = payload
         elif command == "export":
             self._export(*payload)
+        elif command in ("unit", "spectrum", "difference"):
+            self.probes.request(command, payload)
+        elif command == "probe":
+            self._probe(payload)
         self._dirty = True
 
     def _tick(self) -> None:
@@ -260,6 +278,9 @@ class EngineWorker(QObject):
                 self.failed.emit(f"{type(e).__name__}: {e}")
         if self._frozen is None and busy:
             self._timer.start(0)
+        elif busy and self.probes.pending:  # frozen: come back when the skipped probe is due
+            self._dirty = True
+            self._timer.start(int(1000 * self.probes.pending) + 1)
 
     def _view(self, frame: Frame) -> Frame:
         """The frame as it goes to the engine: mirrored, and nudged while frozen."""
@@ -299,14 +320,32 @@ class EngineWorker(QObject):
                 if id(mosaic) not in done:
                     done[id(mosaic)] = cmap.apply(mosaic)
                 rgb[(v, ly)] = done[id(mosaic)]
+        views = self.probes.update(self.engine)
+        while self.probes.errors:
+            self.failed.emit(self.probes.errors.pop(0))
         shown = Shown(result, self._seq, zoom, self._zoom if zoom else None, rgb,
-                      frame.index if hasattr(self.source, "seek") else None, stats)
+                      frame.index if hasattr(self.source, "seek") else None, stats, views)
         with self._lock:
             self._latest = shown
             notify = not self._notified
             self._notified = True
         if notify:
             self.result_ready.emit()
+
+    def _probe(self, steps_per_px: int | None) -> None:
+        """Sweep a shift over the last frame (seconds of work) and answer by probe_ready."""
+        if self.engine is None or self.engine.last_input is None:
+            self.probe_ready.emit(None)
+            raise PoolScopeError("shift probe: no frame yet")
+        try:
+            result = shift_probe(self.engine, steps_per_px=steps_per_px or 2)
+        except PoolScopeError:
+            self.probe_ready.emit(None)
+            raise
+        except Exception as e:  # noqa: BLE001 - reported, the worker goes on
+            self.probe_ready.emit(None)
+            raise PoolScopeError(f"shift probe: {type(e).__name__}: {e}") from None
+        self.probe_ready.emit(result)
 
     def _export(self, folder: str, npz: bool, seq: int | None) -> None:
         """Export the frame the GUI shows (step ``seq``), re-running it if it is not the last."""

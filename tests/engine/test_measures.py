@@ -205,3 +205,14 @@ def test_shift_cosine_on_the_grid_equals_the_upsampled_comparison(jump, circular
             sl = (..., slice(m, size[0] - m), slice(m, size[1] - m))
             want = ms.cosine_distance(ub[sl], sa[sl])
         assert got == pytest.approx(want, abs=1e-6), (dx, dy)
+
+
+def test_a_frame_outside_the_stream_is_not_measured_nor_a_flicker_reference():
+    e = Engine(model="tiny", input_size=32, device="cpu", measure_every=1, measure_budget=1.0)
+    blank = e.step(np.zeros((32, 32, 3), np.uint8), history=False)
+    assert blank.measures is None and "measure" not in blank.timings_ms
+    first = e.step((np.random.default_rng(1).random((32, 32, 3)) * 255).astype(np.uint8))
+    assert first.measures is not None
+    assert "flicker" not in first.measures.values  # nothing before it in the stream
+    second = e.step((np.random.default_rng(2).random((32, 32, 3)) * 255).astype(np.uint8))
+    assert math.isfinite(second.measures.get("flicker", "max", "features.0"))

@@ -1,0 +1,177 @@
+"""The "Live" tab: one measure at a time, every variant in its colour.
+
+Left, the newest value along the rows (layers on x); right, small multiples: one plot per row
+with the recent history of the measure (x = measure update). Hovering reads out the nearest
+point. New measures are only collected on arrival; the plots are redrawn at most a few times a
+second, and only while the tab is on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from gui.colors import color, pen
+from gui.plots import HoverReadout, canvas, style
+
+# metric -> what it is, for the chooser (per-row metrics of engine.meter.Measures)
+METRICS = {
+    "shift_cosine": "shift error, 1 px (cosine distance; 0 = moves with the input)",
+    "shift_cosine_subpx": "shift error, ½ px (cosine distance; 0 = moves with the input)",
+    "polyphase_dispersion": "polyphase dispersion at each site (0 = all phases alike)",
+    "alias_fraction": "alias fraction at each site (energy above the new Nyquist)",
+    "flicker": "flicker: change from the previous frame (relative)",
+}
+HISTORY = 120       # measure updates kept per curve
+REDRAW_MS = 400     # at most 2.5 redraws a second
+
+
+class LivePlots(QWidget):
+    """Plots of :class:`engine.meter.Measures` as they arrive (see the module docstring)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.metric = QComboBox()
+        for name, text in METRICS.items():
+            self.metric.addItem(f"{name}: {text}", name)
+        self.metric.currentIndexChanged.connect(lambda _: self.redraw(force=True))
+        self.readout = QLabel("hover a curve for its values")
+        self.canvas = canvas()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Measure"))
+        top.addWidget(self.metric)
+        top.addWidget(self.readout, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.canvas, 1)
+        self.hover = HoverReadout(self.canvas, self.readout.setText)
+        self.variants: tuple[str, ...] = ()
+        self.layers: tuple[str, ...] = ()
+        self.history: dict[str, dict[tuple[str, str], deque]] = {}  # metric -> (v, layer) -> ..
+        self.count = 0               # measure updates received
+        self._seen: dict[str, object] = {}  # metric -> the values last added
+        self._layout_key = None
+        self.profile: pg.PlotItem | None = None
+        self.profile_curves: dict[str, pg.PlotDataItem] = {}
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}  # (layer, variant) -> curve
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.redraw)
+
+    @property
+    def chosen(self) -> str:
+        return self.metric.currentData()
+
+    def set_layout(self, variants, layers) -> None:
+        """A new network, variants or rows: forget the history."""
+        self.variants, self.layers = tuple(variants), tuple(layers)
+        self.history.clear()
+        self._seen.clear()
+        self.count = 0
+        self._layout_key = None
+        self.redraw(force=True)
+
+    def add(self, measures) -> None:
+        """Collect a new :class:`engine.meter.Measures` (cheap); a redraw follows soon."""
+        self.count += 1
+        for metric in METRICS:
+            per = measures.values.get(metric)
+            if per is None or self._seen.get(metric) == per:
+                continue  # this job did not touch it
+            self._seen[metric] = per
+            hist = self.history.setdefault(metric, {})
+            for v, layers in per.items():
+                for layer, value in layers.items():
+                    hist.setdefault((v, layer), deque(maxlen=HISTORY)).append(
+                        (self.count, float(value)))
+        if not self._timer.isActive():
+            self._timer.start(REDRAW_MS)
+
+    def showEvent(self, event):  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.redraw(force=True)
+
+    def _rows(self, metric: str) -> tuple[str, ...]:
+        have = {layer for _, layer in self.history.get(metric, {})}
+        return tuple(ly for ly in self.layers if ly in have)
+
+    def _build(self, metric: str, rows: tuple[str, ...]) -> None:
+        self.canvas.clear()
+        self.hover.clear()
+        self.plots.clear()
+        self.curves.clear()
+        self.profile_curves.clear()
+        self.profile = None
+        if not rows:
+            self.canvas.addLabel("waiting for the first measures …", color=(200, 200, 200),
+                                 size="12pt")
+            return
+        short = metric.replace("_", " ")
+        self.profile = style(self.canvas.addPlot(row=0, col=0, rowspan=2),
+                             f"newest {short} by row", bottom="")
+        self.profile.getAxis("bottom").setTicks([[(i, _short(r)) for i, r in enumerate(rows)]])
+        self.profile.setXRange(-0.5, len(rows) - 0.5, padding=0)
+        self.profile.enableAutoRange(axis="y")
+        for v in self.variants:
+            c = self.profile.plot([], [], pen=pen(v, 2, self.variants), symbol="o", symbolSize=7,
+                                  symbolBrush=pg.mkBrush(color(v, self.variants)),
+                                  symbolPen=None, connect="finite")
+            self.profile_curves[v] = c
+            self.hover.add(self.profile, c, (v, None), self._describe_profile)
+        per_row = math.ceil(len(rows) / 2) if len(rows) > 3 else len(rows)
+        for i, layer in enumerate(rows):
+            p = style(self.canvas.addPlot(row=i // per_row, col=1 + i % per_row), layer)
+            p.getAxis("bottom").setHeight(22)
+            for v in self.variants:
+                c = p.plot([], [], pen=pen(v, 2, self.variants), connect="finite")
+                self.curves[(layer, v)] = c
+                self.hover.add(p, c, (v, layer), self._describe_history)
+            self.plots[layer] = p
+        self.canvas.ci.layout.setColumnStretchFactor(0, max(2, per_row // 2 + 1))
+        for col in range(1, per_row + 1):
+            self.canvas.ci.layout.setColumnStretchFactor(col, 1)
+
+    def redraw(self, force: bool = False) -> None:
+        """Hand the collected history to the curves (only while the tab is on screen)."""
+        if not self.isVisible() and not force:
+            return
+        metric = self.chosen
+        rows = self._rows(metric)
+        key = (metric, rows, self.variants)
+        if key != self._layout_key:
+            self._layout_key = key
+            self._build(metric, rows)
+        hist = self.history.get(metric, {})
+        for (layer, v), curve in self.curves.items():
+            points = hist.get((v, layer))
+            if points:
+                xs, ys = np.array(points, dtype=float).T
+                ok = np.isfinite(ys)
+                curve.setData(xs[ok], ys[ok])
+        for v, curve in self.profile_curves.items():
+            ys = np.array([hist[(v, r)][-1][1] if (v, r) in hist else np.nan for r in rows])
+            xs = np.arange(len(rows), dtype=float)
+            ok = np.isfinite(ys)  # NaN: not measurable there (e.g. a 1x1 map)
+            curve.setData(xs[ok], ys[ok])
+
+    def _describe_history(self, key, x: float, y: float) -> str:
+        v, layer = key
+        return f"{v} · {layer} · {self.chosen} = {y:.4g}  (measure update {x:.0f})"
+
+    def _describe_profile(self, key, x: float, y: float) -> str:
+        rows = self._rows(self.chosen)
+        layer = rows[int(round(x))] if 0 <= int(round(x)) < len(rows) else "?"
+        return f"{key[0]} · {layer} · {self.chosen} = {y:.4g}  (newest)"
+
+
+def _short(layer: str) -> str:
+    """A row name short enough for a tick label (the last two dotted parts)."""
+    parts = layer.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else layer

@@ -1,0 +1,118 @@
+"""The "Network" tab: whole-network shift measures of each variant (needs a classifier).
+
+* consistency: the share of pairs of random crops whose top-1 class agrees (Zhang 2019);
+* top1_change: the share of 1-px steps along the diagonal that change the top-1 class;
+* the diagonal test: the probability of the top class as the crop moves along the diagonal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engine.meter import NETWORK_ROW
+from gui.colors import TEXT, color, pen
+from gui.plots import HoverReadout, canvas, style
+
+BARS = {"consistency": "consistency (higher: steadier)",
+        "top1_change": "top-1 changes per diagonal step (lower: steadier)"}
+NO_CLASSIFIER = ("This network has no classifier (its output is not a vector of class scores): "
+                 "consistency and the diagonal test need one. The per-row measures are under "
+                 "Live.")
+
+
+class NetworkPlots(QWidget):
+    """Bars of ``consistency`` and ``top1_change`` per variant, and the diagonal curves."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.note = QLabel(NO_CLASSIFIER)
+        self.note.setWordWrap(True)
+        self.note.hide()
+        self.readout = QLabel("hover a bar or a curve for its value")
+        self.canvas = canvas()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.note)
+        lay.addWidget(self.readout)
+        lay.addWidget(self.canvas, 1)
+        self.hover = HoverReadout(self.canvas, self.readout.setText)
+        self.variants: tuple[str, ...] = ()
+        self.bars: dict[str, pg.BarGraphItem] = {}
+        self.bar_points: dict[str, pg.PlotDataItem] = {}   # invisible, for the hover readout
+        self.bar_labels: dict[tuple[str, str], pg.TextItem] = {}
+        self.values: dict[str, dict[str, float]] = {}     # metric -> variant -> value shown
+        self.diagonal_curves: dict[str, pg.PlotDataItem] = {}
+
+    def set_layout(self, variants) -> None:
+        self.variants = tuple(variants)
+        self.canvas.clear()
+        self.hover.clear()
+        self.bars.clear()
+        self.bar_points.clear()
+        self.bar_labels.clear()
+        self.values.clear()
+        self.diagonal_curves.clear()
+        xs = np.arange(len(self.variants), dtype=float)
+        brushes = [pg.mkBrush(*color(v, self.variants)) for v in self.variants]
+        for col, (metric, title) in enumerate(BARS.items()):
+            p = style(self.canvas.addPlot(row=0, col=col), title)
+            p.getAxis("bottom").setTicks([[(i, v) for i, v in enumerate(self.variants)]])
+            p.setYRange(0, 1.22, padding=0)
+            p.setXRange(-0.6, len(self.variants) - 0.4, padding=0)
+            bars = pg.BarGraphItem(x=xs, height=np.zeros(len(xs)), width=0.65, brushes=brushes)
+            p.addItem(bars)
+            points = p.plot(xs, np.zeros(len(xs)), pen=None, symbol="o", symbolSize=1,
+                            symbolPen=None, symbolBrush=None)
+            self.hover.add(p, points, metric, self._describe_bar)
+            for i, v in enumerate(self.variants):
+                label = pg.TextItem("", color=TEXT, anchor=(0.5, 1.0))
+                label.setPos(i, 0)
+                p.addItem(label)
+                self.bar_labels[(metric, v)] = label
+            self.bars[metric], self.bar_points[metric] = bars, points
+        d = style(self.canvas.addPlot(row=0, col=2),
+                  "diagonal test: p(top class) vs diagonal shift (px)")
+        d.setYRange(0, 1.02, padding=0)
+        for v in self.variants:
+            c = d.plot([], [], pen=pen(v, 2, self.variants), symbol="o", symbolSize=5,
+                       symbolBrush=pg.mkBrush(*color(v, self.variants)), symbolPen=None)
+            self.diagonal_curves[v] = c
+            self.hover.add(d, c, v, self._describe_diagonal)
+        layout = self.canvas.ci.layout
+        layout.setColumnStretchFactor(0, 2)
+        layout.setColumnStretchFactor(1, 2)
+        layout.setColumnStretchFactor(2, 3)
+
+    def show_measures(self, measures, has_classifier: bool) -> None:
+        """Show the network-level values of :class:`engine.meter.Measures`."""
+        self.note.setVisible(not has_classifier)
+        self.canvas.setEnabled(has_classifier)
+        self.canvas.setVisible(has_classifier)
+        if not has_classifier or measures is None:
+            return
+        for metric, bars in self.bars.items():
+            vals = [measures.get(metric, v, NETWORK_ROW) for v in self.variants]
+            self.values[metric] = dict(zip(self.variants, vals, strict=True))
+            heights = np.array([0.0 if math.isnan(x) else x for x in vals])
+            bars.setOpts(height=heights)
+            self.bar_points[metric].setData(np.arange(len(vals), dtype=float), heights)
+            for v, x, h in zip(self.variants, vals, heights, strict=True):
+                label = self.bar_labels[(metric, v)]
+                label.setText("…" if math.isnan(x) else f"{x:.2f}")
+                label.setPos(self.variants.index(v), h + 0.01)
+        shifts = np.asarray(measures.diagonal_shifts, dtype=float)
+        for v, curve in self.diagonal_curves.items():
+            p = measures.diagonal.get(v)
+            if p is not None and len(p) == len(shifts):
+                curve.setData(shifts, np.asarray(p, dtype=float))
+
+    def _describe_bar(self, metric, x: float, y: float) -> str:
+        v = self.variants[int(round(x))]
+        return f"{v} · network · {metric} = {self.values.get(metric, {}).get(v, y):.4g}"
+
+    def _describe_diagonal(self, v, x: float, y: float) -> str:
+        return f"{v} · diagonal shift {x:.0f} px · p(top class) = {y:.4g}"
