@@ -42,6 +42,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         std=getattr(args, "std", None),
         max_side=384,
         measure_every=MEASURE_EVERY,
+        circular=bool(getattr(args, "circular", False)),
     )
     if (config.trained is None and config.weights is None and config.model == "tiny"
             and settings.value("trained", SHIPPED) == SHIPPED and Path(SHIPPED).is_dir()):

@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.meter import NETWORK_ROW
 from gui.colors import TEXT, color, pen
-from gui.plots import HoverReadout, canvas, style
+from gui.plots import HoverReadout, canvas_below, style
 
 BARS = {"consistency": "consistency (higher: steadier)",
         "top1_change": "top-1 changes per diagonal step (lower: steadier)"}
@@ -33,12 +33,7 @@ class NetworkPlots(QWidget):
         self.note.setWordWrap(True)
         self.note.hide()
         self.readout = QLabel("hover a bar or a curve for its value")
-        self.canvas = canvas()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.note)
-        lay.addWidget(self.readout)
-        lay.addWidget(self.canvas, 1)
+        self.canvas = canvas_below(self, self.note, self.readout)
         self.hover = HoverReadout(self.canvas, self.readout.setText)
         self.variants: tuple[str, ...] = ()
         self.bars: dict[str, pg.BarGraphItem] = {}

@@ -24,6 +24,20 @@ def canvas() -> pg.GraphicsLayoutWidget:
     return w
 
 
+def canvas_below(owner, *above) -> pg.GraphicsLayoutWidget:
+    """Lay out ``owner`` (a QWidget) as ``above`` (widgets or layouts), then a canvas that
+    takes the rest of the height; returns the canvas."""
+    from PySide6.QtWidgets import QLayout, QVBoxLayout
+
+    c = canvas()
+    lay = QVBoxLayout(owner)
+    lay.setContentsMargins(2, 2, 2, 2)
+    for item in above:
+        (lay.addLayout if isinstance(item, QLayout) else lay.addWidget)(item)
+    lay.addWidget(c, 1)
+    return c
+
+
 def style(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str = "") -> pg.PlotItem:
     """Legible ticks and labels, no mouse interaction, no context menu."""
     font = QFont()

@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from gui.colors import pen
-from gui.plots import HoverReadout, canvas, style
+from gui.plots import HoverReadout, canvas_below, style
 
 ANIMATE_MS = 400  # one sweep step per this many ms
 
@@ -56,11 +55,7 @@ class ProbePanel(QWidget):
         top.addWidget(self.animate)
         top.addWidget(self.status, 1)
         top.addWidget(self.readout)
-        self.canvas = canvas()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addLayout(top)
-        lay.addWidget(self.canvas, 1)
+        self.canvas = canvas_below(self, top)
         self.plot = style(self.canvas.addPlot(), "")
         self.hover = HoverReadout(self.canvas, self.readout.setText)
         self.marker = pg.InfiniteLine(0, angle=90, pen=pg.mkPen((255, 255, 255), width=2))

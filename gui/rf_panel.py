@@ -18,13 +18,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from engine.colormaps import colormap
 from gui.colors import TEXT, hex_color, pen
-from gui.plots import canvas
+from gui.plots import canvas_below
 
 HINT = ("Click a unit in any mosaic: its theoretical receptive field is outlined on the input "
         "for every variant, and its effective receptive field (mean |∂unit/∂input| over the "
@@ -46,11 +45,7 @@ class RFPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.clear)
-        self.canvas = canvas()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addLayout(top)
-        lay.addWidget(self.canvas, 1)
+        self.canvas = canvas_below(self, top)
         self._lut = colormap("inferno").lut
         self.variants: tuple[str, ...] = ()
         self.images: dict[str, pg.ImageItem] = {}

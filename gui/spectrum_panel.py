@@ -18,13 +18,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from engine.colormaps import colormap
 from gui.colors import TEXT, hex_color
-from gui.plots import canvas
+from gui.plots import canvas_below
 
 NO_SITES = "No downsampling site among the rows shown: add one under Layers."
 
@@ -52,11 +51,7 @@ class SpectrumPanel(QWidget):
         top.addWidget(self.channel)
         top.addWidget(self.follow)
         top.addWidget(self.caption, 1)
-        self.canvas = canvas()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addLayout(top)
-        lay.addWidget(self.canvas, 1)
+        self.canvas = canvas_below(self, top)
         self._lut = colormap("magma").lut
         self.variants: tuple[str, ...] = ()
         self.channels: dict[str, int] = {}   # site -> channels

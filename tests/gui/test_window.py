@@ -298,3 +298,14 @@ def test_shared_weights_mode_from_the_shipped_max_network(window, qtbot):
     shown = wait_new(qtbot, window)
     assert shown.result.predictions["blur"][0].label in ("circle", "square", "triangle",
                                                         "cross", "ring", "stripes")
+
+
+def test_command_line_circular_option_reaches_the_engine_config(settings):
+    import main as cli
+    from gui.app import make_config
+
+    args = cli.build_parser().parse_args(["--circular", "--model", "tiny"])
+    config, _ = make_config(args, settings)
+    assert config.circular is True and config.measure_every > 0
+    config, _ = make_config(cli.build_parser().parse_args([]), settings)
+    assert config.circular is False
