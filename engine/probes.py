@@ -44,7 +44,7 @@ def _need_input(engine) -> torch.Tensor:
 
 
 def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
-                batch: int = 16) -> ProbeResult:
+                batch: int = 16, cancel=None) -> ProbeResult:
     """Sweep a horizontal shift over the last input and measure every layer's shift error.
 
     Parameters
@@ -56,6 +56,9 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
         The largest shift; default twice the largest jump among the shown rows.
     batch : int
         Shifted copies per forward pass.
+    cancel : callable, optional
+        Asked between forward passes; when it returns True the sweep stops with a
+        :class:`ModelError` (a window closing while a deep network is being probed).
     """
     x = _need_input(engine)
     meter = engine.meter
@@ -79,6 +82,8 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
                 model(x)
             base = {k: t.float().clone() for k, t in cap.maps.items()}
             for i0 in range(0, len(shifts), batch):
+                if cancel is not None and cancel():
+                    raise ModelError("shift probe cancelled")
                 chunk = shifts[i0:i0 + batch]
                 xs = torch.cat([shift(x, float(s), 0.0) for s in chunk])
                 with Capture(model, engine.layers, full=True) as cap:

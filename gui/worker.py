@@ -338,7 +338,8 @@ class EngineWorker(QObject):
             self.probe_ready.emit(None)
             raise PoolScopeError("shift probe: no frame yet")
         try:
-            result = shift_probe(self.engine, steps_per_px=steps_per_px or 2)
+            result = shift_probe(self.engine, steps_per_px=steps_per_px or 2,
+                                 cancel=self._stop.is_set)
         except PoolScopeError:
             self.probe_ready.emit(None)
             raise

@@ -96,3 +96,15 @@ def test_difference_of_two_variants(engine):
     assert same.mosaic.max() == 0 and same.hi == 0
     diff = probes.difference(engine, "features.2", "max", "stride")
     assert diff.mosaic.max() == 255 and diff.hi > 0 and diff.shape == (16, 24, 24)
+
+
+def test_a_shift_probe_can_be_cancelled_between_passes(engine):
+    asked = []
+
+    def cancel():
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(ModelError, match="cancelled"):
+        probes.shift_probe(engine, steps_per_px=4, batch=4, cancel=cancel)
+    assert len(asked) == 2
