@@ -28,7 +28,7 @@ METRICS = {
     "flicker": "flicker: change from the previous frame (relative)",
 }
 HISTORY = 120       # measure updates kept per curve
-REDRAW_MS = 400     # at most 2.5 redraws a second
+REDRAW_MS = 1000    # at most one redraw a second (a redraw of all rows costs 8-16 ms)
 
 
 class LivePlots(QWidget):
