@@ -63,3 +63,20 @@ def tune_host_allocator() -> bool:
     ok = libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
     ok &= libc.mallopt(m_trim_threshold, 512 * 1024 * 1024)
     return bool(ok)
+
+
+def release_host_memory() -> bool:
+    """Give the heap's free memory back to the system (glibc ``malloc_trim``; else a no-op).
+
+    With :func:`tune_host_allocator`'s high trim threshold the heap keeps what a one-off
+    analysis (a trace keeps every activation of a pass) once needed; call this after one.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False

@@ -33,10 +33,12 @@ import torch
 
 from engine import measures as ms
 from engine.capture import Capture
+from engine.device import release_host_memory
 from engine.sampling import SiteMaps, SiteTap
 
 NETWORK_ROW = "output"  # the layer name of network-level measures (consistency, top1_change)
 SHIFTS = ((1, 0), (0, 1), (1, 1), (0.5, 0.5))  # (dx, dy) of the shift job; the last: sub-pixel
+CLASSIFY_BATCH = 4  # crops per forward pass in the classifier jobs
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Meter:
             tr = trace(model, self.net.probe(self.engine.device))
             self._rf[variant] = {ly.name: tr.rf.get(tensor_at(tr, ly.point)[0])
                                  for ly in self.net.layers}
+            del tr
+            release_host_memory()  # the trace held every activation of its pass
         return self._rf[variant]
 
     def cost(self) -> dict[str, dict[str, tuple[int, int]]]:
@@ -103,6 +107,7 @@ class Meter:
             info = network_info(self.net)
             self._cost = {v: {r["name"]: (r["params"], r["macs"]) for r in d["layers"]}
                           for v, d in info["variants"].items()}
+            release_host_memory()
         return self._cost
 
     @property
@@ -121,6 +126,10 @@ class Meter:
             job, variant = self._jobs[0]
             self._jobs.rotate(-1)
         getattr(self, f"_job_{job}")(x, (variant,))
+        if job == "shift":
+            # its batch of shifted copies and their captured rows are the largest transient
+            # buffers; without this the heap keeps their high-water mark (~200 MB at 224x224)
+            release_host_memory()
         self._refresh_cheap()
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(frame_index)
@@ -199,13 +208,16 @@ class Meter:
         with torch.inference_mode():
             for v in variants or self.engine.variant_names:
                 model = self.engine.models[v]
-                try:
-                    logits = model(batch)
-                except RuntimeError:
-                    return {}
-                if not (isinstance(logits, torch.Tensor) and logits.ndim == 2):
-                    return {}
-                out[v] = torch.softmax(logits.float(), 1)
+                parts = []
+                for chunk in batch.split(CLASSIFY_BATCH):  # a bounded peak of host memory
+                    try:
+                        logits = model(chunk)
+                    except RuntimeError:
+                        return {}
+                    if not (isinstance(logits, torch.Tensor) and logits.ndim == 2):
+                        return {}
+                    parts.append(torch.softmax(logits.float(), 1))
+                out[v] = torch.cat(parts)
         return out
 
     def _job_consistency(self, x: torch.Tensor, variants=None, pairs: int | None = None) -> None:

@@ -61,6 +61,8 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
                              lat=[])
             return
         state["lat"].append(latency)
+        if (window.frames_shown - state["n0"]) % 500 == 0:  # growth that levels off, or not
+            state.setdefault("curve", []).append(round(rss_mb(), 1))
         done_frames = frames is not None and window.frames_shown - state["n0"] >= frames
         done_time = frames is None and time.perf_counter() - state["t0"] >= seconds
         if done_frames or done_time:
@@ -96,12 +98,15 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "variants": list(config.variants),
         "max_side": window.worker.config.max_side,
         "measure_every": config.measure_every,
+        "rss_mb_every_500_frames": state.get("curve", []),
     }
     out(f"displayed {result['displayed_fps']:7.1f} frames/s   engine alone "
         f"{result['engine_fps']:.1f} frames/s   ratio {result['ratio']:.3f} (target >= 0.9, "
         "and >= 30 fps)")
     out(f"latency capture -> screen: p50 {result['latency_ms_p50']} ms, p95 "
         f"{result['latency_ms_p95']} ms")
-    out(f"memory {result['rss_mb_start']} MB -> {result['rss_mb_end']} MB over {shown} frames")
+    out(f"memory {result['rss_mb_start']} MB -> {result['rss_mb_end']} MB over {shown} frames"
+        + (f" (every 500 frames: {', '.join(map(str, state['curve']))})"
+           if state.get("curve") else ""))
     out(json.dumps(result))
     return result
