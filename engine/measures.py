@@ -21,10 +21,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-METRICS = ("shift_cosine", "polyphase_dispersion", "alias_fraction", "flicker", "consistency",
-           "ms", "macs", "params")
-EXTRA_METRICS = ("shift_cosine_subpx", "top1_change")
-
 
 def shift_tensor(x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
     """Move the content of (N, C, H, W) ``x`` by (dx, dy) pixels; edges repeat, nothing wraps.
@@ -49,34 +45,6 @@ def shift_tensor(x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
     return padded[..., p - fy:p - fy + h, p - fx:p - fx + w]
 
 
-def upsample(y: torch.Tensor, jump: int, offset: int, size: tuple[int, int],
-             circular: bool = False) -> torch.Tensor:
-    """Nearest upsampling of (..., h, w) ``y`` by ``jump`` into an input-sized map.
-
-    Unit (i, j) covers input pixels ``[offset + i*jump, offset + (i+1)*jump)`` per axis, so a
-    unit lands where its receptive field is centred; pixels no unit covers are 0 (with
-    ``circular``, the blocks wrap around instead).
-    """
-    up = y.repeat_interleave(jump, -2).repeat_interleave(jump, -1)
-    h, w = size
-    if circular and up.shape[-2:] == (h, w):
-        return torch.roll(up, (offset, offset), (-2, -1))
-    out = up.new_zeros((*up.shape[:-2], h, w))
-    src_y0, dst_y0 = max(0, -offset), max(0, offset)
-    src_x0, dst_x0 = max(0, -offset), max(0, offset)
-    ny = min(up.shape[-2] - src_y0, h - dst_y0)
-    nx = min(up.shape[-1] - src_x0, w - dst_x0)
-    if ny > 0 and nx > 0:
-        out[..., dst_y0:dst_y0 + ny, dst_x0:dst_x0 + nx] = \
-            up[..., src_y0:src_y0 + ny, src_x0:src_x0 + nx]
-    return out
-
-
-def rf_offset(start: float, jump: int) -> int:
-    """Where the upsampled block of unit 0 begins so that its centre is the RF centre."""
-    return int(round(start - (jump - 1) / 2))
-
-
 def cosine_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """``1 - <a, b> / (|a| |b|)`` over all elements (0 when both are zero)."""
     a, b = a.double().flatten(), b.double().flatten()
@@ -89,13 +57,14 @@ def cosine_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def shift_cosine(base: torch.Tensor, moved: torch.Tensor, dx: float, dy: float, jump: int,
-                 start: float, size: tuple[int, int], circular: bool = False) -> float:
+                 circular: bool = False) -> float:
     """Cosine distance between ``F(shift(x))`` and ``shift(F(x))`` for one layer.
 
     Both maps are upsampled to input size (nearest: each unit becomes a ``jump`` x ``jump``
-    block placed on its receptive-field centre, see :func:`upsample`); ``shift(F(x))`` moves
-    the upsampled map by (dx, dy) px (bilinear for fractional shifts). Because both maps sit on
-    the same block grid, the sums over pixels are computed exactly block by block on the
+    block of input pixels, centred on its receptive field); ``shift(F(x))`` moves the upsampled
+    map by (dx, dy) px (bilinear for fractional shifts). Both maps sit on the same block grid,
+    so where that grid is anchored (the receptive-field offset) changes nothing but which
+    border blocks exist, and the sums over pixels are computed exactly block by block on the
     feature grid, never materialising the input-sized maps (that costs ~100x more at 224x224).
 
     Parameters
@@ -104,17 +73,12 @@ def shift_cosine(base: torch.Tensor, moved: torch.Tensor, dx: float, dy: float, 
         The layer's (C, h, w) map for the input and for the input shifted by (dx, dy).
     jump : int
         The layer's accumulated stride (input pixels per unit).
-    start : float
-        Centre, in input pixels, of the receptive field of unit 0 (where the blocks sit; with
-        both maps on one grid it only decides which border blocks are left out).
-    size : (H, W)
-        The input size.
     circular : bool
         The shift wrapped around (a network with circular padding): compare whole maps.
         Otherwise the comparison leaves out the border blocks, where padding and the repeated
         edge make the two differ whatever the operator.
     """
-    return shift_cosines(base, moved[None], [(dx, dy)], jump, start, size, circular)[0]
+    return shift_cosines(base, moved[None], [(dx, dy)], jump, circular)[0]
 
 
 def _axis_classes(d: float, j: int) -> list[tuple[tuple[tuple[int, float], ...], int]]:
@@ -154,8 +118,8 @@ class _GridViews:
         return self.cache[(ky, kx)]
 
 
-def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int, start: float,
-                  size: tuple[int, int], circular: bool = False) -> list[float]:
+def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int,
+                  circular: bool = False) -> list[float]:
     """:func:`shift_cosine` for a batch: ``moved[i]`` is the map for the shift ``shifts[i]``."""
     a = base.double()
     _, h, w = a.shape

@@ -164,7 +164,6 @@ class Meter:
     def _job_shift(self, x: torch.Tensor, variants=None) -> None:
         e = self.engine
         circular = self.net.circular
-        size = tuple(x.shape[-2:])
         batch = torch.cat([x] + [_shift(x, dx, dy, circular) for dx, dy in SHIFTS])
         batch = batch.contiguous(memory_format=e.memory_format)
         layers = e.layers
@@ -182,10 +181,8 @@ class Meter:
                     r = rf.get(ly.name)
                     if r is None or not float(r.jump).is_integer():
                         continue
-                    jump, start = int(r.jump), float(r.start)
                     maps = cap.maps[ly.name].float()
-                    d = [ms.shift_cosine(maps[0], maps[i + 1], dx, dy, jump, start, size,
-                                         circular) for i, (dx, dy) in enumerate(SHIFTS)]
+                    d = ms.shift_cosines(maps[0], maps[1:], SHIFTS, int(r.jump), circular)
                     self._put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
                     self._put("shift_cosine_subpx", v, ly.name, d[3])
                 self.site_maps[v] = dict(tap.maps)

@@ -70,7 +70,6 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
     if span is None:
         span = 2 * max(jumps.values(), default=1)
     shifts = np.arange(0, span * steps_per_px + 1) / steps_per_px
-    size = tuple(x.shape[-2:])
     circular = engine.network.circular
     shift = ms.roll_tensor if circular else ms.shift_tensor
     # each layer up to twice its own jump (at least 2 px)
@@ -95,7 +94,7 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
                         continue
                     got = ms.shift_cosines(base[name], cap.maps[name][keep].float(),
                                            [(float(chunk[j]), 0.0) for j in keep],
-                                           int(r.jump), float(r.start), size, circular)
+                                           int(r.jump), circular)
                     error[v][name][[i0 + j for j in keep]] = got
     return ProbeResult(shifts, error, jumps, own)
 
