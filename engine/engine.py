@@ -24,6 +24,7 @@ from engine.frames import Frame
 from engine.meter import Measures, Meter
 from engine.network import DEFAULT_VARIANTS, Network, load_network
 from engine.preprocess import Normaliser, fit_frame
+from engine.throttle import Throttle
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class Engine:
         self.layer_ms: dict[str, dict[str, float]] = {}  # variant -> row -> ms (running mean)
         self.meter = Meter(self, seed=cfg.seed)
         self.measures: Measures | None = None
-        self._measured_at = -1.0e9  # perf_counter() when the last measure job ended
+        self._measure_throttle = Throttle(0.0, cfg.measure_budget)
         self._in_history = False    # the last step was a stream frame (see ``step``)
         self._count = 0
 
@@ -216,11 +217,12 @@ class Engine:
         self.last_maps, self.last_timings, self._in_history = maps, timings, history
         self.last_logits, self.last_input, self.last_index = logits, x, index
         every = self.config.measure_every
+        self._measure_throttle.budget = self.config.measure_budget
         if (history and every and self._count % every == 1 % every
-                and self._measure_due()):
+                and self._measure_throttle.due(None, time.perf_counter())):
             t3 = time.perf_counter()
             self.measures = self.meter.tick(x, index)
-            self._measured_at = time.perf_counter()
+            self._measure_throttle.ran(None, t3, time.perf_counter())
             timings["measure"] = _ms(t3)
         timings["total"] = _ms(t0)
         return FrameResult(
@@ -228,13 +230,6 @@ class Engine:
             MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
             MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name,
             self.measures)
-
-    def _measure_due(self) -> bool:
-        """Measure jobs take at most ``measure_budget`` of the time: after a job that took T,
-        wait T * (1 / budget - 1) before the next."""
-        budget = min(max(self.config.measure_budget, 1e-3), 1.0)
-        wait = self.meter.last_ms / 1000 * (1 / budget - 1)
-        return time.perf_counter() - self._measured_at >= wait
 
     def measure(self, jobs: tuple[str, ...] = ("shift", "consistency", "diagonal")) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``)."""

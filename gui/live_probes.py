@@ -12,12 +12,13 @@ and so that it takes at most ``budget`` of the time, so the display rate holds.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from engine import probes
 from engine.errors import PoolScopeError
+from engine.throttle import Throttle
 
 
 @dataclass(frozen=True)
@@ -32,30 +33,6 @@ class ProbeViews:
     spectrum: dict | None = None         # variant -> {"before", "after", "nyquist"}
     difference_key: tuple | None = None  # (layer, a, b)
     difference: tuple | None = None      # (rgb (H, W, 3) uint8, engine LayerView)
-
-
-@dataclass
-class Throttle:
-    """Due when new, else when ``interval`` s passed and the last run kept within ``budget``."""
-
-    interval: float
-    budget: float
-    last_end: float = -1e9
-    last_s: float = 0.0
-    key: object = field(default=None)
-
-    def due(self, key, now: float) -> bool:
-        if key != self.key:
-            return True
-        wait = max(self.interval, self.last_s * (1.0 / self.budget - 1.0))
-        return now - self.last_end >= wait
-
-    def remaining(self, now: float) -> float:
-        wait = max(self.interval, self.last_s * (1.0 / self.budget - 1.0))
-        return max(0.0, wait - (now - self.last_end))
-
-    def ran(self, key, start: float, end: float) -> None:
-        self.key, self.last_s, self.last_end = key, end - start, end
 
 
 class LiveProbes:

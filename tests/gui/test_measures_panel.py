@@ -15,8 +15,8 @@ from engine.engine import Engine, EngineConfig
 from engine.meter import NETWORK_ROW
 from engine.mosaic import GAP
 from engine.probes import receptive_field
+from engine.throttle import Throttle
 from gui.app import SHIPPED
-from gui.live_probes import Throttle
 from gui.rf_panel import INACTIVE
 
 SITES = ("features.2", "features.5", "features.8", "features.11")
