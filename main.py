@@ -85,6 +85,9 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
                    help="input mean of a user model, one value or one per channel (0.5)")
     p.add_argument("--std", type=_floats, default=None,
                    help="input std of a user model, one value or one per channel (0.5)")
+    p.add_argument("--threads", type=_positive, default=None,
+                   help="CPU threads for torch and OpenCV (default: every core; the window "
+                        "and bench --gui leave one core to the display)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,7 +186,8 @@ def cmd_export(args) -> int:
                                  input_size=args.input_size, norm=args.norm,
                                  colormap=args.cmap, gamma=args.gamma, seed=args.seed,
                                  weights=args.weights, mean=args.mean, std=args.std,
-                                 trained=args.trained, circular=args.circular))
+                                 trained=args.trained, circular=args.circular,
+                                 threads=args.threads))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0
@@ -224,7 +228,8 @@ def cmd_measure(args) -> int:
                                  layers=args.layers, device=args.device,
                                  input_size=args.input_size, seed=args.seed,
                                  weights=args.weights, mean=args.mean, std=args.std,
-                                 trained=args.trained, circular=args.circular))
+                                 trained=args.trained, circular=args.circular,
+                                 threads=args.threads))
     rows, records = [], []
     with open_source(args.source, realtime=False) as src:
         for _ in range(args.frames):
@@ -270,9 +275,11 @@ def cmd_train(args) -> int:
 
 
 def cmd_info(args) -> int:
+    from engine.device import set_host_threads
     from engine.info import add_timings, format_info, info_json, network_info
     from engine.network import load_network
 
+    set_host_threads(args.threads)
     net = load_network(args.model, args.variants, args.input_size, args.seed, args.weights,
                        args.mean, args.std, trained=args.trained, circular=args.circular)
     info = network_info(net)
@@ -288,12 +295,14 @@ def cmd_bench(args) -> int:
     config = EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
                           input_size=args.input_size, seed=args.seed, max_side=args.max_side,
                           weights=args.weights, mean=args.mean, std=args.std,
-                          trained=args.trained, circular=args.circular)
+                          trained=args.trained, circular=args.circular, threads=args.threads)
     if args.gui:
+        from engine.device import display_threads
         from gui.app import MEASURE_EVERY
         from gui.bench import bench_gui
 
         config.measure_every = 0 if args.no_measures else MEASURE_EVERY
+        config.threads = args.threads or display_threads()  # as the window runs it
         bench_gui(config, seconds=args.seconds, frames=args.frames)
     else:
         from engine.bench import bench_engine

@@ -18,7 +18,7 @@ import torch
 from engine import mosaic as mz
 from engine.capture import Capture
 from engine.colormaps import DEFAULT_COLORMAP, colormap
-from engine.device import resolve_device, tune_host_allocator
+from engine.device import resolve_device, set_host_threads, tune_host_allocator
 from engine.errors import ModelError
 from engine.frames import Frame
 from engine.meter import Measures, Meter
@@ -86,6 +86,7 @@ class EngineConfig:
     circular: bool = False                   # build with circular padding (engine.circular)
     measure_every: int = 0                   # live measures: 0 off, else at most every N frames
     measure_budget: float = 0.1              # ... and at most this share of the engine's time
+    threads: int | None = None               # CPU threads for torch and OpenCV; None: as set
 
 
 class Engine:
@@ -108,6 +109,7 @@ class Engine:
             setattr(cfg, k, v)
         self.config = cfg
         self.device = resolve_device(cfg.device)
+        set_host_threads(cfg.threads)
         if self.device.type == "cpu":
             tune_host_allocator()
         self.network = network or load_network(cfg.model, cfg.variants, cfg.input_size, cfg.seed,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from engine.device import display_threads
 from engine.engine import EngineConfig
 from engine.network import DEFAULT_VARIANTS, RESOURCES
 
@@ -43,6 +44,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         max_side=384,
         measure_every=MEASURE_EVERY,
         circular=bool(getattr(args, "circular", False)),
+        threads=getattr(args, "threads", None) or display_threads(),
     )
     if (config.trained is None and config.weights is None and config.model == "tiny"
             and settings.value("trained", SHIPPED) == SHIPPED and Path(SHIPPED).is_dir()):

@@ -14,6 +14,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.colors import TEXT
+from gui.lut_image import LutImage
 from gui.plots import canvas
 
 PANES = ("a", "b", "difference")
@@ -40,14 +41,14 @@ class DifferencePanel(QWidget):
         top.addWidget(self.caption, 1)
         self.canvas = canvas()
         self.views: dict[str, pg.ViewBox] = {}
-        self.images: dict[str, pg.ImageItem] = {}
+        self.images: dict[str, LutImage] = {}
         self.labels: dict[str, pg.LabelItem] = {}
         for col, pane in enumerate(PANES):
             self.labels[pane] = self.canvas.addLabel("", row=0, col=col, color=TEXT,
                                                      size="11pt")
             box = self.canvas.addViewBox(row=1, col=col, lockAspect=True, invertY=True,
                                          enableMenu=False)
-            img = pg.ImageItem(axisOrder="row-major")
+            img = LutImage()
             box.addItem(img)
             self.views[pane], self.images[pane] = box, img
         self.image = self.images["difference"]
@@ -85,9 +86,9 @@ class DifferencePanel(QWidget):
             return None
         return layer, a, b
 
-    def show_views(self, views, rgb: dict | None = None) -> None:
+    def show_views(self, views, result=None, lut: np.ndarray | None = None) -> None:
         """Show the difference of a :class:`gui.live_probes.ProbeViews` if it is new, beside
-        A and B as coloured for the grid (``rgb[(variant, layer)]``, :attr:`Shown.rgb`)."""
+        A and B as the grid shows them (their mosaics in ``result`` through ``lut``)."""
         if views is None or views.difference is None or views.difference is self.shown:
             return
         if views.difference_key != self.key():
@@ -95,14 +96,16 @@ class DifferencePanel(QWidget):
         self.shown = views.difference
         diff, view = views.difference
         layer, a, b = views.difference_key
-        panes = {"difference": diff, "a": (rgb or {}).get((a, layer)),
-                 "b": (rgb or {}).get((b, layer))}
+        grid = result.views if result is not None else {}
+        panes = {"difference": diff,
+                 "a": grid[a][layer].mosaic if layer in grid.get(a, {}) else None,
+                 "b": grid[b][layer].mosaic if layer in grid.get(b, {}) else None}
         for pane, image in panes.items():
             if image is None:
                 continue
             img = self.images[pane]
             first = img.image is None or img.image.shape != image.shape
-            img.setImage(np.ascontiguousarray(image), autoLevels=False)
+            img.setImage(image, lut)
             if first:
                 self.views[pane].setRange(QRectF(0, 0, image.shape[1], image.shape[0]),
                                           padding=0.02)

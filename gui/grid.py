@@ -1,7 +1,8 @@
 """The feature-map grid: rows are layers, columns are variants, all in one zoomable canvas.
 
-One ``ImageItem`` per (layer, variant), given RGB mosaics the worker coloured with the
-engine's 256-entry lookup table (the same table the exported files use); each row is scaled
+One :class:`gui.lut_image.LutImage` per (layer, variant), given the engine's uint8 mosaics and
+its 256-entry lookup table (the same table the exported files use), which Qt applies while it
+paints, so only the cells on screen are ever coloured; each row is scaled
 to a common height so a deep network stays legible, and the whole grid pans and zooms (wheel,
 drag) instead of shrinking to nothing.
 """
@@ -15,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
 from engine.mosaic import GAP, grid_for
+from gui.lut_image import LutImage
 
 ROW_H = 160.0
 COL_GAP = 12.0
@@ -24,11 +26,11 @@ HEADER_H = 50.0
 MIN_ROW_PX = 150.0   # rows are never fitted smaller than this on screen; the grid scrolls
 
 
-class MosaicItem(pg.ImageItem):
-    """An ImageItem that knows which layer and variant it shows, for clicks and hover."""
+class MosaicItem(LutImage):
+    """A mosaic image that knows which layer and variant it shows, for clicks and hover."""
 
     def __init__(self, grid: FeatureGrid, variant: str, layer: str):
-        super().__init__(axisOrder="row-major")
+        super().__init__()
         self.grid, self.variant, self.layer = grid, variant, layer
         self.view_info = None  # engine LayerView of the image shown
         self.cell = QRectF()   # where the mosaic goes in the canvas, whatever its resolution
@@ -98,6 +100,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.layers: tuple[str, ...] = ()
         self._extent = QRectF(0, 0, 1, 1)
         self.resolution = 0
+        self.lut = None  # the lookup table the shown mosaics were made for
         self.view.sigRangeChanged.connect(self._range_changed)
 
     def _range_changed(self, *_):
@@ -147,7 +150,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             for v in variants:
                 mh, mw = mosaic_shapes[(v, ly)]
                 item = MosaicItem(self, v, ly)
-                item.setImage(np.zeros((mh, mw, 3), np.uint8), autoLevels=False)
+                item.setImage(np.zeros((mh, mw), np.uint8), self.lut)
                 item.cell = QRectF(xs[v], y, ROW_H * mw / mh, ROW_H)
                 item.setRect(item.cell)
                 self.view.addItem(item)
@@ -185,21 +188,18 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         if getattr(self, "cells", None):
             self.fit()
 
-    def show_result(self, result, rgb: dict) -> None:
-        """Hand each finished, coloured mosaic to its ImageItem (the only per-frame GUI work).
+    def show_result(self, result, lut: np.ndarray) -> None:
+        """Hand each finished uint8 mosaic to its cell (the only per-frame GUI work).
 
-        ``rgb[(variant, layer)]`` is the mosaic coloured with the engine's lookup table.
+        ``lut`` is the (256, 3) lookup table the engine made the mosaics for.
         """
+        self.lut = lut
         for (v, ly), item in self.cells.items():
             view = result.views.get(v, {}).get(ly)
-            if view is None or (v, ly) not in rgb:
+            if view is None:
                 continue
             item.view_info = view
-            image = rgb[(v, ly)]
-            resized = item.image is None or item.image.shape != image.shape
-            item.setImage(image, autoLevels=False)
-            if resized:  # a new resolution (the zoom changed): keep the cell's place and size
-                item.setRect(item.cell)
+            item.setImage(view.mosaic, lut)  # keeps the cell's place at any resolution
         for v, label in self.prediction_labels.items():
             preds = result.predictions.get(v)
             label.setText(f"top-1: {preds[0].label} {preds[0].prob:.2f}" if preds else "")

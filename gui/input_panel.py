@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from gui.colors import dashed_pen, legend_html
+from gui.lut_image import LutImage
 
 BACKGROUND = (24, 24, 28)
 
@@ -20,7 +21,7 @@ class InputPanel(QWidget):
         self.view.setBackground(BACKGROUND)
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.box.setMouseEnabled(False, False)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = LutImage()
         self.box.addItem(self.image)
         self.colorbar = pg.GraphicsLayoutWidget()
         self.colorbar.setFixedHeight(36)
@@ -49,7 +50,7 @@ class InputPanel(QWidget):
     def show_input(self, image: np.ndarray) -> None:
         """Show the frame the network saw (fits the view on the first frame)."""
         resized = self.image.image is None or self.image.image.shape != image.shape
-        self.image.setImage(image, autoLevels=False, levels=(0, 255))
+        self.image.setImage(image)
         if not self._fitted or resized:
             self._fit()
             self._fitted = True

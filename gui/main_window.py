@@ -360,7 +360,7 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
                 ly.name for ly in self.info.layers):
             return  # made before the last layout change: drop it
         self.last = shown
-        self.grid.show_result(r, shown.rgb)
+        self.grid.show_result(r, shown.lut)
         self.panel.show_input(r.input_image)
         if shown.zoom:
             self.zoom.show_zoom(shown.zoom, shown.zoom_key)

@@ -100,7 +100,7 @@ class MeasuresPanel(QWidget):
         views = shown.probes
         self.rf.show_views(views)
         self.spectrum.show_views(views)
-        self.difference.show_views(views, shown.rgb)
+        self.difference.show_views(views, shown.result, shown.lut)
 
     def refresh(self) -> None:
         """Redraw the tab on screen now (after switching to it)."""

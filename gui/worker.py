@@ -36,7 +36,7 @@ class Shown:
     seq: int                                # worker's step counter (a stale-check key)
     zoom: dict[str, np.ndarray] | None      # variant -> float (H, W) of the zoomed channel
     zoom_key: tuple[str, int] | None        # (layer, channel) of ``zoom``
-    rgb: dict                               # (variant, layer) -> (H, W, 3) uint8 coloured mosaic
+    lut: np.ndarray                         # (256, 3) uint8 table the mosaics were made for
     source_position: int | None             # video frame index, else None
     stats: dict = field(default_factory=dict)  # camera_fps, engine_fps, dropped, frozen, nudge
     probes: ProbeViews | None = None        # receptive fields, spectra, difference (if asked)
@@ -86,6 +86,9 @@ class EngineWorker(QObject):
     probe_ready(object)
         The :class:`engine.probes.ProbeResult` of a ``post("probe")``, or None if it failed
         (the error comes by ``failed``).
+    engine_rated(int, float)
+        Frames stepped and seconds taken by a ``post("engine_rate", seconds)``: the engine
+        alone, nothing displayed (for ``bench --gui``).
 
     Commands (``post(command, payload)``) besides the settings: ``"unit"`` (variant, layer,
     channel, y, x) or None, ``"spectrum"`` (layer, channel) or None, ``"difference"`` (layer,
@@ -99,6 +102,7 @@ class EngineWorker(QObject):
     source_changed = Signal(object)
     exported = Signal(str)
     probe_ready = Signal(object)
+    engine_rated = Signal(int, float)
     _command = Signal(str, object)
 
     def __init__(self, config: EngineConfig, source: str | None = None):
@@ -259,6 +263,8 @@ class EngineWorker(QObject):
             self.probes.request(command, payload)
         elif command == "probe":
             self._probe(payload)
+        elif command == "engine_rate":
+            self._engine_rate(float(payload))
         self._dirty = True
 
     def _tick(self) -> None:
@@ -311,19 +317,10 @@ class EngineWorker(QObject):
             "frozen": self._frozen is not None,
             "nudge": self._nudge,
         }
-        # Colour here, off the GUI thread: pyqtgraph would rebuild a 256-entry colour table
-        # per image per frame in Python (measured: most of the GUI thread's time).
-        cmap, rgb, done = self.engine.cmap, {}, {}
-        for v in result.variants:
-            for ly in result.layers:
-                mosaic = result.views[v][ly].mosaic  # shared by variants with identical maps
-                if id(mosaic) not in done:
-                    done[id(mosaic)] = cmap.apply(mosaic)
-                rgb[(v, ly)] = done[id(mosaic)]
         views = self.probes.update(self.engine)
         while self.probes.errors:
             self.failed.emit(self.probes.errors.pop(0))
-        shown = Shown(result, self._seq, zoom, self._zoom if zoom else None, rgb,
+        shown = Shown(result, self._seq, zoom, self._zoom if zoom else None, self.engine.cmap.lut,
                       frame.index if hasattr(self.source, "seek") else None, stats, views)
         with self._lock:
             self._latest = shown
@@ -347,6 +344,19 @@ class EngineWorker(QObject):
             self.probe_ready.emit(None)
             raise PoolScopeError(f"shift probe: {type(e).__name__}: {e}") from None
         self.probe_ready.emit(result)
+
+    def _engine_rate(self, seconds: float) -> None:
+        """Step the engine alone, nothing shown, on the frames just shown for ``seconds``;
+        answer ``engine_rated(frames, elapsed s)`` (``bench --gui``'s engine-only rate, taken
+        in this thread, with this engine, between display phases)."""
+        if self.engine is None or not self._recent:
+            raise PoolScopeError("engine rate: no frame yet")
+        frames = [viewed for _, _, viewed in self._recent]
+        n, t0 = 0, time.perf_counter()
+        while (time.perf_counter() - t0 < seconds or n < 3) and not self._stop.is_set():
+            self.engine.step(frames[n % len(frames)])
+            n += 1
+        self.engine_rated.emit(n, time.perf_counter() - t0)
 
     def _export(self, folder: str, npz: bool, seq: int | None) -> None:
         """Export the frame the GUI shows (step ``seq``), re-running it if it is not the last."""

@@ -11,10 +11,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.lut_image import LutImage
 
-class ZoomImage(pg.ImageItem):
+
+class ZoomImage(LutImage):
     def __init__(self, strip: ZoomStrip, variant: str):
-        super().__init__(axisOrder="row-major")
+        super().__init__()
         self.strip, self.variant = strip, variant
         self.values: np.ndarray | None = None
         self.setAcceptHoverEvents(True)
@@ -84,7 +86,7 @@ class ZoomStrip(QWidget):
             u = np.clip(np.nan_to_num((z - lo) * scale), 0, 255).astype(np.uint8)
             first = img.image is None or img.image.shape != u.shape
             img.values = z
-            img.setImage(u, autoLevels=False, levels=(0, 255))
+            img.setImage(u)
             if first:
                 self.boxes[v].autoRange(padding=0.02)
         if key != self.key:

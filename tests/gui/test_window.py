@@ -30,10 +30,12 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     side = window.grid.resolution                   # what the grid asked for at its zoom
     assert 128 <= side <= 1024 and window.worker.config.max_side == side
     expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), side))
-    assert item.image.shape == (*expect, 3) and item.image.dtype == np.uint8
+    assert item.image.shape == expect and item.image.dtype == np.uint8
     assert item.view_info.mosaic.shape == expect and item.view_info.mosaic.max() > 0
+    painted = item.rendered()                      # Qt colours it with the engine's table
+    assert painted.shape == (*expect, 3) and painted.max() > painted.min()
     lut = {tuple(c) for c in colormap("viridis").lut.tolist()}
-    assert {tuple(c) for c in item.image.reshape(-1, 3)[::50].tolist()} <= lut
+    assert {tuple(c) for c in painted.reshape(-1, 3)[::50].tolist()} <= lut
     assert window.input_item.image.shape == (224, 224, 3)
     assert "display" in window.status_rates.text() and "network" in window.status_rates.text()
     assert window.banner.isVisible()
