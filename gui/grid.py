@@ -101,10 +101,14 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self._extent = QRectF(0, 0, 1, 1)
         self.resolution = 0
         self.lut = None  # the lookup table the shown mosaics were made for
+        self._result = None  # the newest result shown (for cells scrolled onto the screen)
         self.view.sigRangeChanged.connect(self._range_changed)
 
     def _range_changed(self, *_):
-        """Ask for mosaics about as large as a row is on screen (powers of two, 128-1024)."""
+        """Fill the cells that came on screen; ask for mosaics about as large as a row is on
+        screen (powers of two, 128-1024)."""
+        if self._result is not None:
+            self.show_result(self._result, self.lut)
         rect = self.view.mapViewToDevice(QRectF(0, 0, ROW_H, ROW_H))
         if rect is None:
             return
@@ -122,6 +126,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         for item in list(self.cells.values()) + self._static:
             self.view.removeItem(item)
         self.cells.clear()
+        self._result = None
         self.range_labels.clear()
         self.prediction_labels.clear()
         self._static = []
@@ -193,13 +198,15 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
 
         ``lut`` is the (256, 3) lookup table the engine made the mosaics for.
         """
-        self.lut = lut
+        self.lut, self._result = lut, result
+        seen = self.view.viewRect()
         for (v, ly), item in self.cells.items():
             view = result.views.get(v, {}).get(ly)
             if view is None:
                 continue
             item.view_info = view
-            item.setImage(view.mosaic, lut)  # keeps the cell's place at any resolution
+            if item.cell.intersects(seen):  # off screen: filled when scrolled to (_range_changed)
+                item.setImage(view.mosaic, lut)  # keeps the cell's place at any resolution
         for v, label in self.prediction_labels.items():
             preds = result.predictions.get(v)
             label.setText(f"top-1: {preds[0].label} {preds[0].prob:.2f}" if preds else "")

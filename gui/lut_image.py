@@ -2,9 +2,10 @@
 
 ``pg.ImageItem`` converts every new image in Python (levels, a colour table rebuilt from its
 lookup table, a QImage) and that was most of the GUI thread's time per frame. ``LutImage``
-wraps the uint8 array in a QImage without copying: a single-channel image is an indexed image
+shows a uint8 array as a QImage: a single-channel image is an indexed image
 whose colour table is the engine's 256-entry lookup table, so Qt colours it in C++ while it
-paints, and only the cells on screen are ever coloured. RGB images are shown as they are.
+paints, and only the cells on screen are ever coloured. A new frame of the same size is copied
+into the same QImage (its table is set once). RGB images are shown as they are.
 
 Item coordinates are image pixels (x right, y down), as with ``pg.ImageItem``; ``setRect``
 places the image in its view, so hover and click positions stay in pixels.
@@ -39,6 +40,7 @@ class LutImage(pg.GraphicsObject):
         self.lut = GREY
         self._table = color_table(GREY)
         self._qimage: QImage | None = None
+        self._buf: np.ndarray | None = None  # the indexed QImage's own pixels, as an array
         self._rect: QRectF | None = None
         if lut is not None:
             self.setLookupTable(lut)
@@ -63,11 +65,17 @@ class LutImage(pg.GraphicsObject):
             raise ValueError(f"LutImage takes (H, W) or (H, W, 3) uint8, got {image.shape}")
         resized = self.image is None or self.image.shape[:2] != image.shape[:2]
         h, w = image.shape[:2]
-        if image.ndim == 2:
-            q = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_Indexed8)
+        q = self._qimage
+        if image.ndim == 2 and not resized and q is not None and self._buf is not None:
+            self._buf[:, :w] = image  # same size: new pixels into the same QImage and table
+        elif image.ndim == 2:
+            q = QImage(w, h, QImage.Format.Format_Indexed8)
             q.setColorTable(self._table)
-        else:
+            self._buf = np.ndarray((h, q.bytesPerLine()), np.uint8, buffer=q.bits())
+            self._buf[:, :w] = image
+        else:  # RGB: a QImage over the array itself (kept alive in ``image``)
             q = QImage(image.data, w, h, image.strides[0], QImage.Format.Format_RGB888)
+            self._buf = None
         if resized:
             self.prepareGeometryChange()
         self.image, self._qimage = image, q
@@ -77,7 +85,7 @@ class LutImage(pg.GraphicsObject):
 
     def clear(self) -> None:
         self.prepareGeometryChange()
-        self.image, self._qimage = None, None
+        self.image, self._qimage, self._buf = None, None, None
         self.update()
 
     def setRect(self, rect: QRectF) -> None:  # noqa: N802 - pyqtgraph naming

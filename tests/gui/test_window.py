@@ -41,6 +41,20 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     assert window.banner.isVisible()
 
 
+def test_cells_off_screen_are_filled_when_scrolled_to(window, qtbot):
+    grid = window.grid
+    low = grid.cells[("avg", grid.layers[-1])]           # the last row: below the fold
+    assert not low.cell.intersects(grid.view.viewRect())
+    qtbot.waitUntil(lambda: window.frames_shown >= 4, timeout=20_000)
+    assert low.image.max() == 0                           # never painted: still the blank
+    grid.view.setRange(low.cell, padding=0)               # scroll down to it
+    shown = low.view_info.mosaic
+    assert low.image.shape == shown.shape and np.array_equal(low.image, shown)
+    assert low.image.max() > 0
+    on_screen = grid.cells[("avg", grid.layers[0])]      # and the top row is off screen now
+    assert not on_screen.cell.intersects(grid.view.viewRect())
+
+
 def test_grid_follows_variant_and_layer_changes(window, qtbot):
     window.controls.variant_boxes["avg"].setChecked(False)
     qtbot.waitUntil(lambda: window.info.variants == ("max", "stride", "blur"), timeout=30_000)

@@ -1,0 +1,31 @@
+"""``bench --gui``: runs the real window offscreen and ends with one JSON line of figures."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_gui_prints_rates_latency_and_memory_as_json(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "bench", "--gui", "--seconds", "1",
+         "--variants", "max,blur", "--input-size", "64"],
+        capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    for key in ("displayed_fps", "engine_fps", "ratio", "latency_ms_p50", "latency_ms_p95",
+                "rss_mb_start", "rss_mb_end", "frames"):
+        assert key in result
+    assert result["frames"] > 0 and result["engine_frames"] >= 3
+    assert result["displayed_fps"] > 0 and result["engine_fps"] > 0
+    assert abs(result["ratio"] - result["displayed_fps"] / result["engine_fps"]) < 0.01
+    assert 0 < result["latency_ms_p50"] <= result["latency_ms_p95"]
+    assert result["rss_mb_start"] > 50 and result["rss_mb_end"] > 50
+    assert result["variants"] == ["max", "blur"] and result["input_size"] == [64, 64]
+    assert result["torch_threads"] >= 1
+    assert any(line.startswith("displayed") for line in lines)
