@@ -81,6 +81,7 @@ class Meter:
         # one job per variant each, so that no frame waits for more than one variant's pass
         self._jobs = deque([(job, v) for job in ("shift", "consistency", "diagonal")
                             for v in engine.variant_names])
+        self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
         self._rf: dict[str, dict] = {}
         self._cost: dict[str, dict[str, tuple[int, int]]] | None = None
         self.site_maps: dict[str, dict[str, SiteMaps]] = {}
@@ -131,8 +132,14 @@ class Meter:
         # 224x224). Costs a job ~30% more time in page faults; the budget spaces jobs out.
         release_host_memory()
         self._refresh_cheap()
+        self.ticks += 1
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(frame_index)
+
+    @property
+    def cycled(self) -> bool:
+        """True once every live job (each kind, each variant) has run at least once."""
+        return self.ticks >= len(self._jobs)
 
     def measure_all(self, x: torch.Tensor, frame_index: int,
                     jobs: tuple[str, ...] = ("shift", "consistency", "diagonal")) -> Measures:
