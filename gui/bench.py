@@ -4,7 +4,8 @@ Runs offscreen (no display needed), on a pattern delivered as fast as it is aske
 Display phases alternate with phases where the window's own worker steps the same engine alone
 on the frames just shown (same network, variants, mosaic size and thread), so drift in the
 machine's speed, large on shared virtual machines, hits both rates alike. Measuring starts
-after a warm-up (10 frames, and every live measure job run once). Prints the figures
+after a warm-up (10 frames, and every live measure job run once). Memory is the window's
+process and the engine's together. Prints the figures
 and, last, one JSON object: ``displayed_fps``, ``engine_fps``, ``ratio``, ``latency_ms_p50``,
 ``latency_ms_p95``, ``rss_mb_start``, ``rss_mb_end``, ``frames``.
 """
@@ -21,11 +22,15 @@ import time
 SOURCE = "pattern:shapes,fps=1000"
 
 
-def rss_mb() -> float:
-    """Resident memory of this process in MB (Linux /proc; peak RSS elsewhere)."""
+def rss_mb(pids: tuple = ("self",)) -> float:
+    """Resident memory of these processes together in MB (Linux /proc; else this process's
+    peak RSS)."""
     try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        total = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1])
+        return total * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:
         import resource
 
@@ -59,6 +64,10 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     window = MainWindow(config, SOURCE, QSettings(ini, QSettings.Format.IniFormat))
     window.resize(1600, 980)
     window.show()
+    def rss_now() -> float:  # the window's process and the engine's, if it has its own
+        pid = getattr(window.worker, "pid", None)
+        return rss_mb(("self", pid) if pid else ("self",))
+
     s: dict = {"phase": "warmup", "shown": 0, "shown_s": 0.0, "stepped": 0, "stepped_s": 0.0,
                "lat": [], "curve": []}
 
@@ -73,16 +82,16 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     def warmed_up() -> bool:
         """10 frames shown, and every live measure job run once: their first-use buffers
         (a trace per variant, the batches) are the heap's high-water mark, not growth."""
-        engine = window.worker.engine  # read-only peek across threads (ints): a bench only
+        last = window.last
         return window.frames_shown >= 10 and (
-            not config.measure_every or (engine is not None and engine.meter.cycled))
+            not config.measure_every or (last is not None and last.stats.get("measures_cycled")))
 
     def on_frame(latency: float) -> None:
         if s["phase"] == "warmup":
             if window.frames_shown == 10:
-                s["rss_first"] = rss_mb()
+                s["rss_first"] = rss_now()
             if warmed_up():
-                s["rss0"] = rss_mb()
+                s["rss0"] = rss_now()
                 s["warmup_frames"] = window.frames_shown
                 start_display()
             return
@@ -91,7 +100,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         s["lat"].append(latency)
         total = s["shown"] + window.frames_shown - s["n"]
         if total // 500 > len(s["curve"]):        # growth that levels off, or not
-            s["curve"].append(round(rss_mb(), 1))
+            s["curve"].append(round(rss_now(), 1))
         now = time.perf_counter()
         if now - s["t"] >= DISPLAY_S or (frames is not None and total >= frames):
             s["shown"] += window.frames_shown - s["n"]
@@ -103,7 +112,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         s["stepped"] += n
         s["stepped_s"] += elapsed
         if done():
-            s["rss1"] = rss_mb()
+            s["rss1"] = rss_now()
             s["phase"] = "done"
             app.quit()
         else:
@@ -142,6 +151,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "max_side": window.worker.config.max_side,
         "measure_every": config.measure_every,
         "torch_threads": _torch_threads(),
+        "engine_process": getattr(window.worker, "pid", None) is not None,
         "rss_mb_every_500_frames": s["curve"],
     }
     out(f"displayed {result['displayed_fps']:7.1f} frames/s   engine alone "

@@ -34,6 +34,7 @@ from gui.grid import FeatureGrid
 from gui.help import HelpOverlay
 from gui.input_panel import InputPanel
 from gui.measure_actions import MeasureActions
+from gui.remote import ProcessThread, RemoteWorker
 from gui.worker import EngineInfo, EngineWorker, Shown, SourceInfo, WorkerThread
 from gui.zoom import ZoomStrip
 
@@ -49,7 +50,8 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
     displayed = Signal(float)
 
     def __init__(self, config: EngineConfig, source: str | None, settings: QSettings,
-                 cameras: list[int] | None = None, export_folder: str | None = None):
+                 cameras: list[int] | None = None, export_folder: str | None = None,
+                 engine_process: bool = True):
         super().__init__()
         self.settings = settings
         self.config = config
@@ -108,8 +110,12 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
         sb.addWidget(self.status_device)
         sb.addWidget(self.status_message, 1)
 
-        self.worker = EngineWorker(config, source)
-        self.thread = WorkerThread(self.worker)
+        if engine_process:  # the engine's Python no longer takes turns with Qt's painting
+            self.worker = RemoteWorker(config, source)
+            self.thread = ProcessThread(self.worker)
+        else:
+            self.worker = EngineWorker(config, source)
+            self.thread = WorkerThread(self.worker)
         self.worker.result_ready.connect(self._on_result)
         self.worker.failed.connect(self.show_error)
         self.worker.engine_changed.connect(self._on_engine)
@@ -189,7 +195,7 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the worker thread cleanly (stop event, quit, wait); safe to call twice."""
-        if self.thread.thread.isRunning():
+        if self.thread.running():
             self.thread.stop()
 
     def closeEvent(self, event):  # noqa: N802 - Qt API

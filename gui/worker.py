@@ -316,6 +316,7 @@ class EngineWorker(QObject):
             "dropped": getattr(self.source, "dropped", None),
             "frozen": self._frozen is not None,
             "nudge": self._nudge,
+            "measures_cycled": self.engine.meter.cycled,
         }
         views = self.probes.update(self.engine)
         while self.probes.errors:
@@ -402,6 +403,9 @@ class WorkerThread:
 
     def start(self) -> None:
         self.thread.start()
+
+    def running(self) -> bool:
+        return self.thread.isRunning()
 
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Stop the loop and join the thread; True if it ended in time."""

@@ -18,7 +18,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
     yield
-    running = [t for t in list(WorkerThread.instances) if t.thread.isRunning()]
+    running = [t for t in list(WorkerThread.instances) if t.running()]
     for t in running:
         t.stop()
     assert not running, "a test left the engine thread running"
@@ -33,9 +33,10 @@ def settings(tmp_path):
 def make_window(qtbot, settings, tmp_path):
     made = []
 
-    def make(source="pattern:shapes", **config):
+    def make(source="pattern:shapes", engine_process=True, **config):
         cfg = EngineConfig(max_side=DISPLAY_MAX_SIDE, device="cpu", **config)
-        w = MainWindow(cfg, source, settings, cameras=[], export_folder=str(tmp_path / "exp"))
+        w = MainWindow(cfg, source, settings, cameras=[], export_folder=str(tmp_path / "exp"),
+                       engine_process=engine_process)
         qtbot.addWidget(w)
         w.resize(1400, 900)
         w.show()

@@ -209,7 +209,7 @@ def test_settings_persist_between_launches(make_window, qtbot, settings):
     w = make_window("pattern:grating", model="tiny", variants=("max", "blur"))
     qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=30_000)
     w.close()
-    assert not w.thread.thread.isRunning()
+    assert not w.thread.running()
     from gui.app import make_config
 
     class Args:
@@ -225,7 +225,7 @@ def test_settings_persist_between_launches(make_window, qtbot, settings):
 def test_ctrl_q_closes_and_stops_the_thread(window, qtbot, key):
     qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
-    assert not window.thread.thread.isRunning()
+    assert not window.thread.running()
 
 
 def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, qtbot):
