@@ -150,7 +150,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "input_size": list(window.info.input_size) if window.info else None,
         "max_side": window.worker.config.max_side,
         "measure_every": config.measure_every,
-        "torch_threads": _torch_threads(),
+        "torch_threads": config.threads or _torch_threads(),  # the engine's
         "engine_process": getattr(window.worker, "pid", None) is not None,
         "rss_mb_every_500_frames": s["curve"],
     }
