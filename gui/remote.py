@@ -22,9 +22,9 @@ import threading
 import types
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
 
 from engine.engine import EngineConfig
+from gui.worker import WorkerSignals, WorkerThread
 
 SIGNALS = ("failed", "engine_changed", "source_changed", "exported", "probe_ready",
            "engine_rated")
@@ -157,20 +157,12 @@ def _child(conn, config: EngineConfig, source: str | None) -> None:
     send("stopped")
 
 
-class RemoteWorker(QObject):
+class RemoteWorker(WorkerSignals):
     """:class:`EngineWorker`'s interface, the engine running in a child process.
 
     ``config`` mirrors the child's settings (from ``engine_changed``, and ``max_side`` as
-    posted). ``last_stats`` are the newest result's stats.
+    posted); ``source`` is what a restarted engine opens.
     """
-
-    result_ready = Signal()
-    failed = Signal(str)
-    engine_changed = Signal(object)
-    source_changed = Signal(object)
-    exported = Signal(str)
-    probe_ready = Signal(object)
-    engine_rated = Signal(int, float)
 
     def __init__(self, config: EngineConfig, source: str | None = None):
         super().__init__()
@@ -280,8 +272,6 @@ class ProcessThread:
     """:class:`gui.worker.WorkerThread`'s interface for a :class:`RemoteWorker`."""
 
     def __init__(self, worker: RemoteWorker):
-        from gui.worker import WorkerThread
-
         WorkerThread.instances.add(self)  # the same check that nothing is left running
         self.worker = worker
 

@@ -68,7 +68,20 @@ class SourceInfo:
     fps: float = 0.0
 
 
-class EngineWorker(QObject):
+class WorkerSignals(QObject):
+    """The signals the window listens to, whether the engine runs in a thread
+    (:class:`EngineWorker`) or in a process of its own (:class:`gui.remote.RemoteWorker`)."""
+
+    result_ready = Signal()
+    failed = Signal(str)
+    engine_changed = Signal(object)
+    source_changed = Signal(object)
+    exported = Signal(str)
+    probe_ready = Signal(object)
+    engine_rated = Signal(int, float)
+
+
+class EngineWorker(WorkerSignals):
     """Owns the frame source and the engine; lives in a QThread (see :class:`WorkerThread`).
 
     Signals
@@ -96,13 +109,6 @@ class EngineWorker(QObject):
     None): one shift sweep of the last frame, answered by ``probe_ready``.
     """
 
-    result_ready = Signal()
-    failed = Signal(str)
-    engine_changed = Signal(object)
-    source_changed = Signal(object)
-    exported = Signal(str)
-    probe_ready = Signal(object)
-    engine_rated = Signal(int, float)
     _command = Signal(str, object)
 
     def __init__(self, config: EngineConfig, source: str | None = None):
