@@ -52,7 +52,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import pyqtgraph as pg
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import DISPLAY_MAX_SIDE, MainWindow
@@ -64,6 +64,16 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     window = MainWindow(config, SOURCE, QSettings(ini, QSettings.Format.IniFormat))
     window.resize(1600, 980)
     window.show()
+
+    class Relay(QObject):  # lives in this (the GUI) thread: answers are queued to it
+        def __init__(self, fn):
+            super().__init__()
+            self.fn = fn
+
+        @Slot(int, float)
+        def rated(self, n: int, elapsed: float) -> None:
+            self.fn(n, elapsed)
+
     def rss_now() -> float:  # the window's process and the engine's, if it has its own
         pid = getattr(window.worker, "pid", None)
         return rss_mb(("self", pid) if pid else ("self",))
@@ -119,7 +129,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
             start_display()
 
     window.displayed.connect(on_frame)
-    relay = _Relay(on_rated)  # lives in this (the GUI) thread: the answer is queued here
+    relay = Relay(on_rated)
     window.worker.engine_rated.connect(relay.rated)
     limit = (seconds if frames is None else max(seconds, frames / 5.0)) * 2 + 120
     QTimer.singleShot(int(limit * 1000), app.quit)
@@ -165,25 +175,6 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         + (f" (every 500 frames: {', '.join(map(str, s['curve']))})" if s["curve"] else ""))
     out(json.dumps(result))
     return result
-
-
-def _relay_class():
-    from PySide6.QtCore import QObject, Slot
-
-    class Relay(QObject):
-        def __init__(self, fn):
-            super().__init__()
-            self.fn = fn
-
-        @Slot(int, float)
-        def rated(self, n: int, elapsed: float) -> None:
-            self.fn(n, elapsed)
-
-    return Relay
-
-
-def _Relay(fn):  # noqa: N802 - builds the QObject class on first use (Qt imported lazily)
-    return _relay_class()(fn)
 
 
 def _torch_threads() -> int:

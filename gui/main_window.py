@@ -1,7 +1,8 @@
 """The main window: input view, feature grid, zoom strip, controls dock and status bar.
 
-The GUI thread only forwards requests to the worker and hands finished uint8 images to
-pyqtgraph; everything else happens in the worker thread.
+The GUI thread only forwards requests to the worker and hands finished uint8 images to Qt;
+everything else happens in the worker, which runs in a process of its own (gui.remote) unless
+the window is made with ``engine_process=False``.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
         self.thread.start()
 
     def shutdown(self) -> None:
-        """Stop the worker thread cleanly (stop event, quit, wait); safe to call twice."""
+        """Stop the engine's process (or thread) cleanly and wait for it; safe to call twice."""
         if self.thread.running():
             self.thread.stop()
 

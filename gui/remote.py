@@ -21,8 +21,6 @@ import multiprocessing as mp
 import threading
 import types
 
-import numpy as np
-
 from engine.engine import EngineConfig
 from gui.worker import WorkerSignals, WorkerThread
 
@@ -52,33 +50,44 @@ class _Same:
 SAME = _Same()
 
 
+def _mark(new, old, names):
+    """Dataclass ``new`` with each field in ``names`` that holds ``old``'s very object as SAME."""
+    same = {n: SAME for n in names
+            if getattr(new, n) is not None and getattr(new, n) is getattr(old, n)}
+    return dataclasses.replace(new, **same) if same else new
+
+
+def _restore(new, old, names):
+    """Undo :func:`_mark`: each SAME field of ``new`` takes ``old``'s object back."""
+    back = {n: getattr(old, n) for n in names if getattr(new, n) is SAME}
+    return dataclasses.replace(new, **back) if back else new
+
+
+def _probe_fields(probes) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(probes))
+
+
 def _pack(shown, last):
-    """The Shown to send: measures and probe fields unchanged since ``last`` become SAME."""
+    """The Shown to send: its lookup table, measures and probe answers unchanged since
+    ``last`` (the Shown sent before, or None) become SAME."""
     if last is None:
         return shown
-    result = shown.result
-    if result.measures is not None and result.measures is last.result.measures:
-        result = dataclasses.replace(result, measures=SAME)
+    result = _mark(shown.result, last.result, ("measures",))
     probes = shown.probes
     if probes is not None and last.probes is not None:
-        same = {f.name: SAME for f in dataclasses.fields(probes)
-                if getattr(probes, f.name) is not None
-                and getattr(probes, f.name) is getattr(last.probes, f.name)}
-        probes = dataclasses.replace(probes, **same) if same else probes
-    return dataclasses.replace(shown, result=result, probes=probes)
+        probes = _mark(probes, last.probes, _probe_fields(probes))
+    return _mark(dataclasses.replace(shown, result=result, probes=probes), last, ("lut",))
 
 
 def _unpack(shown, last):
-    """Undo :func:`_pack` with the previous Shown received."""
-    result = shown.result
-    if result.measures is SAME:
-        result = dataclasses.replace(result, measures=last.result.measures)
+    """Undo :func:`_pack` with ``last``, the Shown received before (or None)."""
+    if last is None:
+        return shown
+    result = _restore(shown.result, last.result, ("measures",))
     probes = shown.probes
-    if probes is not None:
-        same = {f.name: getattr(last.probes, f.name) for f in dataclasses.fields(probes)
-                if getattr(probes, f.name) is SAME}
-        probes = dataclasses.replace(probes, **same) if same else probes
-    return dataclasses.replace(shown, result=result, probes=probes)
+    if probes is not None and last.probes is not None:
+        probes = _restore(probes, last.probes, _probe_fields(probes))
+    return _restore(dataclasses.replace(shown, result=result, probes=probes), last, ("lut",))
 
 
 def _child(conn, config: EngineConfig, source: str | None) -> None:
@@ -254,10 +263,7 @@ class RemoteWorker(WorkerSignals):
             if kind == "stopped":
                 return
             if kind == "shown":
-                shown = args[0] if self._last is None else _unpack(args[0], self._last)
-                if self._last is not None and np.array_equal(shown.lut, self._last.lut):
-                    shown = dataclasses.replace(shown, lut=self._last.lut)  # same table
-                self._last = shown
+                shown = self._last = _unpack(args[0], self._last)
                 with self._lock:
                     self._latest = shown
                 self.result_ready.emit()
