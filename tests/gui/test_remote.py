@@ -47,3 +47,18 @@ def test_the_engine_can_still_run_in_a_thread(make_window, qtbot):
     assert not isinstance(w.worker, RemoteWorker) and w.thread.running()
     w.shutdown()
     assert not w.thread.running()
+
+
+def test_a_new_colour_map_reaches_the_grid_through_the_engine_process(window, qtbot):
+    from engine.colormaps import colormap
+
+    want = colormap("magma", window.config.gamma).lut
+    window.set_colormap("magma")
+    item = window.grid.cells[("max", window.grid.layers[0])]
+    qtbot.waitUntil(lambda: window.last is not None and window.last.result.colormap == "magma",
+                    timeout=20_000)
+    start = window.frames_shown
+    qtbot.waitUntil(lambda: window.frames_shown >= start + 2, timeout=20_000)
+    assert (item.lut == want).all()
+    painted = {tuple(c) for c in item.rendered().reshape(-1, 3)[::40].tolist()}
+    assert painted <= {tuple(c) for c in want.tolist()}
