@@ -91,7 +91,7 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.sources import describe_sources
+    from engine.sources.openers import describe_sources
 
     parser = OneLineParser(prog="poolscope", description="See and measure why CNNs downsample "
                            "with pooling or strided convolution.", epilog=describe_sources())
@@ -175,19 +175,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_export(args) -> int:
-    from engine.engine import Engine, EngineConfig
-    from engine.export import export_frame, new_export_dir
-    from engine.frames import EndOfStream
-    from engine.sources import open_source
+def _engine_config(args, **extra):
+    """The engine settings the network options of a headless command give."""
+    from engine import EngineConfig
 
-    engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
-                                 layers=args.layers, device=args.device,
-                                 input_size=args.input_size, norm=args.norm,
-                                 colormap=args.cmap, gamma=args.gamma, seed=args.seed,
-                                 weights=args.weights, mean=args.mean, std=args.std,
-                                 trained=args.trained, circular=args.circular,
-                                 threads=args.threads))
+    return EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
+                        input_size=args.input_size, seed=args.seed, weights=args.weights,
+                        mean=args.mean, std=args.std, trained=args.trained,
+                        circular=args.circular, threads=args.threads, **extra)
+
+
+def cmd_export(args) -> int:
+    from engine import Engine
+    from engine.output.export import export_frame, new_export_dir
+    from engine.sources.frames import EndOfStream
+    from engine.sources.openers import open_source
+
+    engine = Engine(_engine_config(args, layers=args.layers, norm=args.norm,
+                                   colormap=args.cmap, gamma=args.gamma))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0
@@ -210,26 +215,20 @@ def cmd_export(args) -> int:
 
 
 def cmd_measure(args) -> int:
-    import json
-
-    from engine.engine import Engine, EngineConfig
-    from engine.export import new_export_dir
-    from engine.frames import EndOfStream
-    from engine.measure_export import (
+    from engine import Engine
+    from engine.output.export import new_export_dir
+    from engine.output.records import (
         format_summary,
         json_values,
         measures_record,
         summarise,
         write_csv,
+        write_json,
     )
-    from engine.sources import open_source
+    from engine.sources.frames import EndOfStream
+    from engine.sources.openers import open_source
 
-    engine = Engine(EngineConfig(model=args.model, variants=tuple(args.variants),
-                                 layers=args.layers, device=args.device,
-                                 input_size=args.input_size, seed=args.seed,
-                                 weights=args.weights, mean=args.mean, std=args.std,
-                                 trained=args.trained, circular=args.circular,
-                                 threads=args.threads))
+    engine = Engine(_engine_config(args, layers=args.layers))
     rows, records = [], []
     with open_source(args.source, realtime=False) as src:
         for _ in range(args.frames):
@@ -252,13 +251,7 @@ def cmd_measure(args) -> int:
               "source": args.source, "frames": len(records), "circular": args.circular,
               "variants": list(engine.variant_names), "layers": layers,
               "mean": json_values(summary), "per_frame": [measures_record(m) for m in records]}
-    try:
-        (folder / "measures.json").write_text(json.dumps(record, indent=2, allow_nan=False,
-                                                         default=str), encoding="utf-8")
-    except (OSError, ValueError) as e:
-        print(f"poolscope: error: {folder / 'measures.json'}: cannot write ({e})",
-              file=sys.stderr)
-        return 2
+    write_json(folder / "measures.json", record)
     print(format_summary(summary, engine.variant_names, layers))
     print(f"measured {len(records)} frame{'s' * (len(records) != 1)} of {args.source}: "
           f"{len(rows)} values in {folder / 'measures.csv'}")
@@ -266,7 +259,7 @@ def cmd_measure(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from engine.train import train_variants
+    from engine.train.train import train_variants
 
     train_variants(args.model, args.variants, args.out, args.epochs, args.dataset,
                    args.input_size, args.train_size, args.test_size, args.batch, args.lr,
@@ -276,8 +269,9 @@ def cmd_train(args) -> int:
 
 def cmd_info(args) -> int:
     from engine.device import set_host_threads
-    from engine.info import add_timings, format_info, info_json, network_info
-    from engine.network import load_network
+    from engine.network.info import network_info
+    from engine.network.load import load_network
+    from engine.output.info_table import format_info, info_json
 
     set_host_threads(args.threads)
     net = load_network(args.model, args.variants, args.input_size, args.seed, args.weights,
@@ -289,13 +283,30 @@ def cmd_info(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from engine.engine import EngineConfig
+def add_timings(info: dict, net, device: str = "auto", frames: int = 5) -> dict:
+    """Add ``ms`` (measured, per row) to every row of ``info``: the engine's running mean over
+    ``frames`` steps after one warm-up (CUDA events on a GPU, a monotonic clock on the CPU), on
+    a mid-grey frame."""
+    import numpy as np
 
-    config = EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
-                          input_size=args.input_size, seed=args.seed, max_side=args.max_side,
-                          weights=args.weights, mean=args.mean, std=args.std,
-                          trained=args.trained, circular=args.circular, threads=args.threads)
+    from engine import Engine
+
+    engine = Engine(network=net, device=device, variants=tuple(net.variants))
+    image = np.full((*net.input_size, 3), 128, np.uint8)
+    engine.step(image)
+    engine.layer_ms.clear()
+    for _ in range(frames):
+        engine.step(image)
+    for name, v in info["variants"].items():
+        for row in v["layers"]:
+            ms = engine.layer_ms.get(name, {}).get(row["name"])
+            row["ms"] = None if ms is None else round(ms, 3)
+    info["device"] = str(engine.device)
+    return info
+
+
+def cmd_bench(args) -> int:
+    config = _engine_config(args, max_side=args.max_side)
     if args.gui:
         from engine.device import display_threads
         from gui.app import MEASURE_EVERY

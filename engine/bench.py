@@ -15,7 +15,7 @@ import time
 import torch
 
 from engine.engine import Engine, EngineConfig
-from engine.patterns import PATTERNS
+from engine.sources.patterns import PATTERNS
 
 
 def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
@@ -100,7 +100,7 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
 
 def step_rate(config: EngineConfig, source: str = "pattern:shapes", seconds: float = 5.0) -> float:
     """``Engine.step`` frames per second on frames of ``source`` (read beforehand)."""
-    from engine.sources import open_source
+    from engine.sources.openers import open_source
 
     engine = Engine(config)
     with open_source(source, realtime=False) as src:

@@ -15,16 +15,17 @@ from types import MappingProxyType
 import numpy as np
 import torch
 
-from engine import mosaic as mz
-from engine.capture import Capture
-from engine.colormaps import DEFAULT_COLORMAP, colormap
 from engine.device import resolve_device, set_host_threads, tune_host_allocator
+from engine.display import mosaic as mz
+from engine.display.colormaps import DEFAULT_COLORMAP, colormap
+from engine.display.views import LayerView, layer_views
 from engine.errors import ModelError
-from engine.frames import Frame
-from engine.meter import Measures, Meter
-from engine.network import DEFAULT_VARIANTS, Network, load_network
-from engine.preprocess import Normaliser, fit_frame
-from engine.throttle import Throttle
+from engine.measures.meter import Measures, Meter, StepData
+from engine.measures.throttle import Throttle
+from engine.network.capture import Capture
+from engine.network.load import DEFAULT_VARIANTS, Network, load_network
+from engine.sources.frames import Frame
+from engine.sources.preprocess import Normaliser, fit_frame
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,6 @@ class Prediction:
     index: int
     label: str
     prob: float
-
-
-@dataclass(frozen=True)
-class LayerView:
-    """One variant's map of one layer as shown: the uint8 mosaic and what it stands for."""
-
-    mosaic: np.ndarray             # (H, W) uint8, tiles of all channels
-    shape: tuple[int, int, int]    # (C, H, W) of the map
-    grid: tuple[int, int]          # (rows, cols) of tiles
-    lo: float                      # value shown as 0 (smallest over channels)
-    hi: float                      # value shown as 255 (largest over channels)
-    shrink: int = 1                # tiles are the map shrunk by this whole factor
 
 
 @dataclass(frozen=True)
@@ -129,14 +118,11 @@ class Engine:
         self.set_layers(cfg.layers)
         self.set_norm(cfg.norm)
         self.set_colormap(cfg.colormap)
-        self.last_maps: dict[str, dict[str, torch.Tensor]] = {}
-        self.previous_maps: dict[str, dict[str, torch.Tensor]] = {}  # the frame before (flicker)
-        self.last_logits: dict[str, torch.Tensor] = {}
-        self.last_input: torch.Tensor | None = None
-        self.last_index = -1
+        self.last: StepData | None = None  # the last step, as the meter is fed it
         self.last_timings: dict[str, float] = {}
         self.layer_ms: dict[str, dict[str, float]] = {}  # variant -> row -> ms (running mean)
-        self.meter = Meter(self, seed=cfg.seed)
+        self.meter = Meter(self.network, self.models, self.device, self.memory_format,
+                           seed=cfg.seed)
         self.measures: Measures | None = None
         self._measure_throttle = Throttle(0.0, cfg.measure_budget)
         self._in_history = False    # the last step was a stream frame (see ``step``)
@@ -212,18 +198,20 @@ class Engine:
                     logits[name] = out[0]
                 timings[f"forward:{name}"] = _ms(t1)
             t2 = time.perf_counter()
-            views = self._views(maps)
+            views = layer_views(maps, self.layers, self._groups, self.norm,
+                                self.cmap.diverging, self.config.max_side)
             preds = self._predictions(logits)
         timings["mosaic"] = _ms(t2)
-        self.previous_maps = self.last_maps if self._in_history else {}
-        self.last_maps, self.last_timings, self._in_history = maps, timings, history
-        self.last_logits, self.last_input, self.last_index = logits, x, index
+        previous = self.last.maps if self.last is not None and self._in_history else {}
+        self.last = StepData(x, index, self.layers, maps, previous, logits,
+                             {v: dict(d) for v, d in self.layer_ms.items()})
+        self.last_timings, self._in_history = timings, history
         every = self.config.measure_every
         self._measure_throttle.budget = self.config.measure_budget
         if (history and every and self._count % every == 1 % every
                 and self._measure_throttle.due(None, time.perf_counter())):
             t3 = time.perf_counter()
-            self.measures = self.meter.tick(x, index)
+            self.measures = self.meter.tick(self.last)
             self._measure_throttle.ran(None, t3, time.perf_counter())
             timings["measure"] = _ms(t3)
         timings["total"] = _ms(t0)
@@ -235,10 +223,20 @@ class Engine:
 
     def measure(self, jobs: tuple[str, ...] = ("shift", "consistency", "diagonal")) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``)."""
-        if self.last_input is None:
+        if self.last is None:
             raise ModelError("no frame measured yet: step one first")
-        self.measures = self.meter.measure_all(self.last_input, self.last_index, jobs)
+        self.measures = self.meter.measure_all(self.last, jobs)
         return self.measures
+
+    @property
+    def last_input(self) -> torch.Tensor | None:
+        """The network input of the last step (on the device), or None before the first."""
+        return None if self.last is None else self.last.input
+
+    @property
+    def last_maps(self) -> Mapping[str, Mapping[str, torch.Tensor]]:
+        """variant -> row -> (C, H, W) map of the last step, on the device."""
+        return {} if self.last is None else self.last.maps
 
     def _layer_times(self, variant: str, start, times: dict) -> None:
         """Fold one forward pass's per-row times into the running means of ``layer_ms``."""
@@ -253,20 +251,6 @@ class Engine:
             d = (prev.elapsed_time(t) if self.device.type == "cuda" else (t - prev) * 1000.0)
             per[ly.name] = d if ly.name not in per else 0.8 * per[ly.name] + 0.2 * d
             prev = t
-
-    def _views(self, maps) -> dict[str, dict[str, LayerView]]:
-        views: dict[str, dict[str, LayerView]] = {v: {} for v in self.variant_names}
-        for layer in self.layers:
-            # variants with identical maps here (nothing changed upstream) share one mosaic
-            groups = self._groups[layer.name]
-            per = {g[0]: maps[g[0]][layer.name] for g in groups}
-            tiled = mz.layer_mosaics(per, self.norm, self.cmap.diverging, self.config.max_side)
-            for g in groups:
-                t, shape = tiled[g[0]], tuple(per[g[0]].shape)
-                view = LayerView(t.image, shape, mz.grid_for(shape[0]), t.lo, t.hi, t.shrink)
-                for v in g:
-                    views[v][layer.name] = view
-        return views
 
     def _predictions(self, logits) -> dict[str, tuple[Prediction, ...]]:
         if not logits:

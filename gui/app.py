@@ -5,9 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from engine.device import display_threads
-from engine.engine import EngineConfig
-from engine.network import DEFAULT_VARIANTS, RESOURCES
+from engine import DEFAULT_VARIANTS, RESOURCES, EngineConfig, display_threads
 
 SHIPPED = str(RESOURCES / "checkpoints")
 
@@ -59,7 +57,7 @@ def run(args, settings=None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from engine.camera import list_cameras
+    from engine import list_cameras
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

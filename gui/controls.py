@@ -23,12 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.colormaps import COLORMAPS
-from engine.mosaic import NORM_MODES
-from engine.nets import NETWORKS
-from engine.network import RESOURCES
-from engine.operators import OPERATORS
-from engine.patterns import PATTERNS
+from engine import COLORMAPS, NETWORKS, NORM_MODES, OPERATORS, PATTERNS, RESOURCES
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

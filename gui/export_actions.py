@@ -12,8 +12,7 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 
-from engine.colormaps import colormap
-from engine.sheet import make_sheet
+from engine import colormap, make_sheet
 
 
 class ExportActions:

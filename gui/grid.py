@@ -15,7 +15,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
-from engine.mosaic import GAP, grid_for
+from engine import GAP, grid_for
 from gui.lut_image import LutImage
 
 ROW_H = 160.0

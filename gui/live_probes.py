@@ -16,9 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine import probes
-from engine.errors import PoolScopeError
-from engine.throttle import Throttle
+from engine import ERF, PoolScopeError, Throttle, difference, receptive_field, spectrum
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class LiveProbes:
         self.views = ProbeViews()
         self.errors: list[str] = []
         self.pending = 0.0  # seconds until a skipped job is due (0: nothing skipped)
-        self._erf = probes.ERF()
+        self._erf = ERF()
         self._t = {"erf": Throttle(0.25, 0.15), "spectrum": Throttle(0.5, 0.1),
                    "difference": Throttle(0.2, 0.1)}
 
@@ -53,7 +51,7 @@ class LiveProbes:
         """``what`` is "unit", "spectrum" or "difference"; None as payload stops it."""
         if what == "unit":
             self.unit = tuple(payload) if payload is not None else None
-            self._erf = probes.ERF()
+            self._erf = ERF()
         elif what == "spectrum":
             self.spectrum_key = tuple(payload) if payload is not None else None
         elif what == "difference":
@@ -64,7 +62,7 @@ class LiveProbes:
     def reset(self) -> None:
         """Forget every request (the network, its variants or its rows changed)."""
         self.unit = self.spectrum_key = self.difference_key = None
-        self._erf = probes.ERF()
+        self._erf = ERF()
         self.views = ProbeViews()
 
     def _forget_stale(self) -> None:
@@ -139,7 +137,7 @@ class LiveProbes:
 
     def _boxes(self, engine) -> dict:
         _, layer, _, y, x = self.unit
-        return {v: probes.receptive_field(engine, v, layer, y, x) for v in engine.variant_names}
+        return {v: receptive_field(engine, v, layer, y, x) for v in engine.variant_names}
 
     def _erf_update(self, engine) -> dict:
         _, layer, channel, y, x = self.unit
@@ -148,9 +146,9 @@ class LiveProbes:
 
     def _spectrum(self, engine) -> dict:
         layer, channel = self.spectrum_key
-        return {v: probes.spectrum(engine, v, layer, channel) for v in engine.variant_names}
+        return {v: spectrum(engine, v, layer, channel) for v in engine.variant_names}
 
     def _difference(self, engine) -> tuple:
         layer, a, b = self.difference_key
-        view = probes.difference(engine, layer, a, b, engine.config.max_side)
+        view = difference(engine, layer, a, b, engine.config.max_side)
         return engine.cmap.apply(view.mosaic), view

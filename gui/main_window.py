@@ -26,9 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.colormaps import colormap
-from engine.engine import EngineConfig
-from engine.mosaic import mosaic_size, shrink_for
+from engine import EngineConfig, colormap, mosaic_size, shrink_for
 from gui.controls import Controls
 from gui.export_actions import ExportActions
 from gui.grid import FeatureGrid

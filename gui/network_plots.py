@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QWidget
 
-from engine.meter import NETWORK_ROW
+from engine import NETWORK_ROW
 from gui.colors import TEXT, color, pen
 from gui.plots import HoverReadout, canvas_below, style
 

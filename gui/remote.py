@@ -21,7 +21,7 @@ import multiprocessing as mp
 import threading
 import types
 
-from engine.engine import EngineConfig
+from engine import EngineConfig
 from gui.worker import WorkerSignals, WorkerThread
 
 SIGNALS = ("failed", "engine_changed", "source_changed", "exported", "probe_ready",

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.colormaps import colormap
+from engine import colormap
 from gui.colors import TEXT, hex_color
 from gui.plots import canvas_below
 

@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from engine.engine import Engine, EngineConfig, FrameResult
-from engine.errors import PoolScopeError
-from engine.export import export_frame, new_export_dir
-from engine.frames import Frame, FrameSource
-from engine.preprocess import fit_frame, shift_image
-from engine.probes import shift_probe
-from engine.sources import open_default, open_source
+from engine import (
+    Engine,
+    EngineConfig,
+    Frame,
+    FrameResult,
+    FrameSource,
+    PoolScopeError,
+    export_frame,
+    fit_frame,
+    new_export_dir,
+    open_default,
+    open_source,
+    shift_image,
+    shift_probe,
+)
 from gui.live_probes import LiveProbes, ProbeViews
 
 

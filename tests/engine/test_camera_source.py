@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from engine.camera import FAILS_BEFORE_UNPLUGGED, CameraSource, list_cameras
 from engine.errors import SourceError
+from engine.sources.camera import FAILS_BEFORE_UNPLUGGED, CameraSource, list_cameras
 
 
 class PacedCapture:

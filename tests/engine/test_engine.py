@@ -5,11 +5,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from engine import mosaic as mz
+from engine.display import mosaic as mz
 from engine.engine import Engine, FrameResult
 from engine.errors import ModelError
-from engine.frames import Frame
-from engine.patterns import PATTERNS
+from engine.sources.frames import Frame
+from engine.sources.patterns import PATTERNS
 
 
 @pytest.fixture(scope="module")

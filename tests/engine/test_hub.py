@@ -5,10 +5,10 @@ import hashlib
 import pytest
 import torch
 
-from engine import hub
 from engine.errors import ModelError
-from engine.nets import build_network
-from engine.network import load_network
+from engine.network import hub
+from engine.network.load import load_network
+from engine.network.nets import build_network
 
 
 def _publish(tmp_path, state, good=True):

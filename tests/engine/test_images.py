@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.errors import SourceError
-from engine.images import FolderSource, ImageSource, load_image
+from engine.sources.images import FolderSource, ImageSource, load_image
 from tests.conftest import scene
 
 

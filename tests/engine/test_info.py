@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from engine.info import format_info, network_info
-from engine.nets import build_network
-from engine.network import load_network
+from engine.network.info import network_info
+from engine.network.load import load_network
+from engine.network.nets import build_network
+from engine.output.info_table import format_info
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE = json.loads((FIXTURES / "torchvision_reference.json").read_text())

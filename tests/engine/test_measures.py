@@ -8,11 +8,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine import measures as ms
 from engine.engine import Engine
-from engine.network import load_network
-from engine.operators import BlurPool
-from engine.sampling import SiteTap, densify
+from engine.measures import metrics as ms
+from engine.measures.site_taps import SiteTap
+from engine.network.downsamplers import BlurPool
+from engine.network.load import load_network
+from engine.network.module_facts import dense
 
 VARIANTS = ("max", "avg", "stride", "blur")
 
@@ -31,7 +32,7 @@ def test_white_noise_alias_fractions_match_the_table(filt, expected):
     elif filt is None:
         y = x
     else:
-        y = densify(BlurPool(filt, 2, "circular"), x)
+        y = dense(BlurPool(filt, 2, "circular"), x)
     assert ms.alias_fraction(y) == pytest.approx(expected, abs=0.02)
 
 
@@ -93,7 +94,7 @@ def test_circular_network_is_exactly_equivariant_at_multiples_of_each_layers_str
         for ly in e.layers:
             jump = int(rf[ly.name].jump)
             d = k * jump
-            from engine.capture import Capture
+            from engine.network.capture import Capture
             with torch.inference_mode(), Capture(e.models[variant], e.layers, full=True) as cap:
                 e.models[variant](torch.cat([x, torch.roll(x, (d, d), (-2, -1))]))
             a, b = cap.maps[ly.name][0], cap.maps[ly.name][1]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine import mosaic as mz
-from engine.colormaps import COLORMAPS, colormap
+from engine.display import mosaic as mz
+from engine.display.colormaps import COLORMAPS, colormap
 
 
 def test_grid_is_near_square():

@@ -6,12 +6,12 @@ import time
 import numpy as np
 import pytest
 
-import engine.sources as sources
+import engine.sources.openers as sources
 from engine.errors import SourceError
-from engine.frames import Frame, FrameSource, LatestSlot, Pacer
-from engine.images import FolderSource, ImageSource
-from engine.patterns import PATTERNS, CheckerPattern, ShapesPattern
-from engine.video import VideoSource
+from engine.sources.frames import Frame, FrameSource, LatestSlot, Pacer
+from engine.sources.images import FolderSource, ImageSource
+from engine.sources.patterns import PATTERNS, CheckerPattern, ShapesPattern
+from engine.sources.video import VideoSource
 
 
 def _frame(i: int) -> Frame:

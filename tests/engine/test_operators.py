@@ -5,16 +5,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.operators import (
+from engine.network.downsamplers import (
     BINOMIAL_ROWS,
-    OPERATORS,
     BlurPool,
     DenseMax,
-    Operator,
     Subsample,
     binomial_filter,
-    register,
 )
+from engine.network.operators import OPERATORS, Operator, register
 
 ATOL = 1e-5
 

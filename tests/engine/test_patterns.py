@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine.errors import SourceError
-from engine.patterns import PATTERNS, GratingPattern, PanPattern
+from engine.sources.patterns import PATTERNS, GratingPattern, PanPattern
 
 W, H = 64, 48
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from engine import probes
 from engine.engine import Engine
 from engine.errors import ModelError
-from engine.info import network_info
-from engine.network import load_network
+from engine.measures import probes
+from engine.network.info import network_info
+from engine.network.load import load_network
 
 
 def _image(size, seed=0):

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from engine.dataset import CLASSES, SyntheticShapes
-from engine.network import load_network
-from engine.train import _cache, evaluate
+from engine.network.load import load_network
+from engine.train.dataset import CLASSES, SyntheticShapes
+from engine.train.train import _cache, evaluate
 
 SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "checkpoints"
 VARIANTS = ["max", "avg", "stride", "blur", "learned"]

@@ -6,13 +6,13 @@ import time
 import numpy as np
 import pytest
 
-from engine.camera import CameraSource
 from engine.errors import SourceError
-from engine.frames import EndOfStream, LatestSlot
-from engine.images import FolderSource, load_image
-from engine.patterns import PATTERNS
-from engine.sources import open_source, parse_pattern
-from engine.video import VideoSource
+from engine.sources.camera import CameraSource
+from engine.sources.frames import EndOfStream, LatestSlot
+from engine.sources.images import FolderSource, load_image
+from engine.sources.openers import open_source, parse_pattern
+from engine.sources.patterns import PATTERNS
+from engine.sources.video import VideoSource
 from tests.conftest import VIDEO_FRAMES, scene
 
 
@@ -166,7 +166,7 @@ def test_bad_files_raise_one_line(empty_file, not_image, truncated_jpeg, truncat
 
 
 def test_latest_slot_keeps_only_the_newest():
-    from engine.frames import Frame
+    from engine.sources.frames import Frame
     slot = LatestSlot()
     for i in range(5):
         slot.put(Frame(np.zeros((1, 1, 3), np.uint8), i, 0.0))

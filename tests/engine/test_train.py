@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.checkpoint import read_checkpoint
-from engine.dataset import CLASSES, SyntheticShapes, render_sample
-from engine.network import load_network
-from engine.train import train_variants
+from engine.network.checkpoint import read_checkpoint
+from engine.network.load import load_network
+from engine.train.dataset import CLASSES, SyntheticShapes, render_sample
+from engine.train.train import train_variants
 
 
 def test_synthetic_samples_are_seeded_and_varied():
@@ -69,7 +69,7 @@ def test_a_checkpoint_loads_back_identically(trained):
 def test_trained_separately_gives_each_variant_its_own_checkpoint(trained):
     from engine.engine import Engine
     from engine.errors import ModelError
-    from engine.export import frame_record
+    from engine.output.export import frame_record
 
     out, _ = trained
     net = load_network("tiny", ["max", "learned"], trained=str(out))

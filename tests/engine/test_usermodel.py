@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.checkpoint import read_checkpoint
 from engine.engine import Engine
 from engine.errors import ModelError
-from engine.network import load_network
+from engine.network.checkpoint import read_checkpoint
+from engine.network.load import load_network
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = ["plain", "max", "avg", "stride", "blur"]

@@ -5,12 +5,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.capture import Capture
 from engine.errors import ModelError
-from engine.nets import NetworkSpec
-from engine.network import analyse, load_network
-from engine.operators import BlurPool, DenseMax, SiteOp
-from engine.variants import OP_CHILD, make_variant
+from engine.network.capture import Capture
+from engine.network.downsamplers import BlurPool, DenseMax, SiteOp
+from engine.network.load import analyse, load_network
+from engine.network.nets import NetworkSpec
+from engine.network.rewrite import OP_CHILD, make_variant
 
 ATOL = 1e-5
 ALL = ["plain", "max", "avg", "stride", "blur"]

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-import engine.video as video_mod
+import engine.sources.video as video_mod
 from engine.errors import SourceError
-from engine.frames import EndOfStream
-from engine.video import VideoSource
+from engine.sources.frames import EndOfStream
+from engine.sources.video import VideoSource
 from tests.conftest import VIDEO_FRAMES
 
 

@@ -5,7 +5,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRectF
 
-from engine.colormaps import colormap
+from engine.display.colormaps import colormap
 from gui.lut_image import LutImage, color_table
 
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 
+from engine.display.mosaic import GAP
 from engine.engine import Engine, EngineConfig
-from engine.meter import NETWORK_ROW
-from engine.mosaic import GAP
-from engine.probes import receptive_field
-from engine.throttle import Throttle
+from engine.measures.catalogue import NETWORK_ROW
+from engine.measures.probes import receptive_field
+from engine.measures.throttle import Throttle
 from gui.app import SHIPPED
 from gui.rf_panel import INACTIVE
 

@@ -50,7 +50,7 @@ def test_the_engine_can_still_run_in_a_thread(make_window, qtbot):
 
 
 def test_a_new_colour_map_reaches_the_grid_through_the_engine_process(window, qtbot):
-    from engine.colormaps import colormap
+    from engine.display.colormaps import colormap
 
     want = colormap("magma", window.config.gamma).lut
     window.set_colormap("magma")

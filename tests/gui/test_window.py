@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
-from engine.colormaps import colormap
-from engine.mosaic import mosaic_size, shrink_for
-from engine.preprocess import shift_image
+from engine.display.colormaps import colormap
+from engine.display.mosaic import mosaic_size, shrink_for
+from engine.sources.preprocess import shift_image
 
 
 def wait_new(qtbot, w, cond=lambda shown: True, timeout=20_000):
@@ -240,7 +240,7 @@ def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, 
 def test_a_weights_file_loads_and_the_random_weights_banner_goes(window, qtbot, tmp_path):
     import torch
 
-    from engine.network import load_network
+    from engine.network.load import load_network
 
     state = {k: t + 0.01 for k, t in load_network("tiny", ["max"]).plain.state_dict().items()}
     torch.save(state, tmp_path / "tiny.pt")
@@ -269,7 +269,7 @@ def test_the_app_opens_on_the_shipped_trained_variants_by_default(settings):
 
 
 def test_a_trained_checkpoint_as_shared_weights_brings_its_class_names():
-    from engine.network import load_network
+    from engine.network.load import load_network
     from gui.app import SHIPPED
 
     net = load_network("tiny", ["max", "blur"], weights=f"{SHIPPED}/tiny-max.pt")

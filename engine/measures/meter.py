@@ -1,0 +1,311 @@
+"""Live measures for every variant and layer, computed in small jobs between frames.
+
+A :class:`Meter` measures one engine's variants. It is given the models once and fed each
+step (:class:`StepData`: the input, the maps, the logits, the frame index, one frozen object);
+it never reads the engine back. Each call of :meth:`Meter.tick` runs the next job, so no single
+frame waits long:
+
+* ``shift``: the frame and copies shifted by 1 px (right, down, diagonal) and by half a pixel,
+  batched into one forward pass per variant: ``shift_cosine`` (mean over the three 1-px
+  shifts), ``shift_cosine_subpx``, and, from a stride-1 view of every site
+  (:mod:`engine.measures.site_taps`), the site metrics of the catalogue (``polyphase_dispersion``
+  and ``alias_fraction``);
+* ``consistency`` (networks with a classifier): pairs of random crops (Zhang's protocol with the
+  margin scaled to 1/8 of the side); the share of pairs whose top-1 class agrees, over a window
+  of recent pairs;
+* ``diagonal``: the probability of the top class along a 1-px diagonal shift path (Zhang's
+  diagonal test), and ``top1_change``, the share of steps that change the top-1 class
+  (Azulay & Weiss' jaggedness).
+
+The frame metrics of the catalogue (``flicker``, from the last two frames) and the cost (``ms``,
+``macs``, ``params``) are refreshed at every tick. What each metric means and its scale are in
+:mod:`engine.measures.catalogue`. :meth:`Meter.measure_all` runs every job on one input at once (for
+exports and the ``measure`` command).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import torch
+
+from engine.device import release_host_memory
+from engine.measures import catalogue
+from engine.measures import metrics as ms
+from engine.measures.catalogue import NETWORK_ROW
+from engine.measures.site_taps import SiteMaps, SiteTap
+from engine.network.capture import Capture
+from engine.network.info import network_info
+from engine.network.rows import Layer, tensor_at
+from engine.network.trace import trace
+
+JOBS = ("shift", "consistency", "diagonal")
+SHIFTS = ((1, 0), (0, 1), (1, 1), (0.5, 0.5))  # (dx, dy) of the shift job; the last: sub-pixel
+CLASSIFY_BATCH = 4  # crops per forward pass in the classifier jobs
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The newest value of every measure: ``values[metric][variant][layer]``.
+
+    Network-level metrics use the layer name ``"output"``. ``diagonal[variant]`` is the
+    probability of the top class along the diagonal path ``diagonal_shifts`` (px).
+    ``counts[metric][variant][layer]`` is the sample count of each statistical value (see
+    :mod:`engine.measures.catalogue`).
+    """
+
+    frame_index: int
+    values: Mapping[str, Mapping[str, Mapping[str, float]]]
+    diagonal: Mapping[str, tuple[float, ...]]
+    diagonal_shifts: tuple[int, ...]
+    ms: float = 0.0  # how long the last job took
+    counts: Mapping[str, Mapping[str, Mapping[str, int]]] = field(
+        default_factory=lambda: MappingProxyType({}))
+
+    def get(self, metric: str, variant: str, layer: str) -> float:
+        return self.values.get(metric, {}).get(variant, {}).get(layer, math.nan)
+
+    def count(self, metric: str, variant: str, layer: str) -> int | None:
+        """The sample count behind a statistical value (None for the others)."""
+        return self.counts.get(metric, {}).get(variant, {}).get(layer)
+
+    def rows(self, frame: int | None = None) -> list[tuple[int, str, str, str, float]]:
+        """Long form: ``(frame, variant, layer, metric, value)``, one row per value."""
+        f = self.frame_index if frame is None else frame
+        return [(f, v, layer, metric, float(value))
+                for metric, per in self.values.items()
+                for v, layers in per.items() for layer, value in layers.items()]
+
+
+@dataclass(frozen=True)
+class StepData:
+    """What the meter is fed after each engine step."""
+
+    input: torch.Tensor                             # (1, C, H, W) network input, on the device
+    index: int                                      # the frame's index
+    layers: tuple[Layer, ...]                       # the rows captured
+    maps: Mapping[str, Mapping[str, torch.Tensor]]  # variant -> row -> (C, H, W) map
+    previous: Mapping[str, Mapping[str, torch.Tensor]]  # the stream frame before (or empty)
+    logits: Mapping[str, torch.Tensor]              # variant -> class scores (empty: none)
+    layer_ms: Mapping[str, Mapping[str, float]]     # variant -> row -> ms (running mean)
+
+
+class Meter:
+    """Measures of one engine's variants (see the module docstring).
+
+    Parameters
+    ----------
+    network : Network
+        The analysed network (its plain trace, sites and rows).
+    models : dict
+        Variant name -> the variant's model as the engine runs it (on ``device``).
+    device, memory_format
+        Where and in which layout the engine runs the models.
+    """
+
+    def __init__(self, network, models: Mapping[str, torch.nn.Module], device: torch.device,
+                 memory_format=torch.contiguous_format, seed: int = 0, pairs: int = 2,
+                 window: int = 100):
+        self.net = network
+        self.models = dict(models)
+        self.variant_names = tuple(models)
+        self.device, self.memory_format = device, memory_format
+        self.rng = np.random.default_rng(seed)
+        self.pairs = pairs
+        self.values: dict[str, dict[str, dict[str, float]]] = {}
+        self.counts: dict[str, dict[str, dict[str, int]]] = {}
+        self.diagonal: dict[str, tuple[float, ...]] = {}
+        self.diagonal_shifts: tuple[int, ...] = ()
+        self._agree = {v: deque(maxlen=window) for v in self.variant_names}
+        # one job per variant each, so that no frame waits for more than one variant's pass
+        self._jobs = deque([(job, v) for job in JOBS for v in self.variant_names])
+        self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
+        self._rf: dict[str, dict] = {}
+        self._cost: dict[str, dict[str, tuple[int, int]]] | None = None
+        self.site_maps: dict[str, dict[str, SiteMaps]] = {}
+        self.last_ms = 0.0
+
+    # -- geometry ---------------------------------------------------------------------------
+    def rf(self, variant: str) -> dict:
+        """layer -> :class:`engine.network.receptive.RF` of the variant's row (None if unknown)."""
+        if variant not in self._rf:
+            tr = trace(self.models[variant], self.net.probe(self.device))
+            self._rf[variant] = {ly.name: tr.rf.get(tensor_at(tr, ly.point)[0])
+                                 for ly in self.net.layers}
+            del tr
+            release_host_memory()  # the trace held every activation of its pass
+        return self._rf[variant]
+
+    def cost(self) -> dict[str, dict[str, tuple[int, int]]]:
+        """variant -> layer -> (params, MACs) of the layers run since the previous row."""
+        if self._cost is None:
+            info = network_info(self.net)
+            self._cost = {v: {r["name"]: (r["params"], r["macs"]) for r in d["layers"]}
+                          for v, d in info["variants"].items()}
+            release_host_memory()
+        return self._cost
+
+    # -- jobs -------------------------------------------------------------------------------
+    def tick(self, step: StepData) -> Measures:
+        """Run the next job on ``step`` and return the newest measures."""
+        t0 = time.perf_counter()
+        job, variant = self._jobs[0]
+        self._jobs.rotate(-1)
+        if job != "shift" and not step.logits:  # no classifier: only the shift job applies
+            while self._jobs[0][0] != "shift":
+                self._jobs.rotate(-1)
+            job, variant = self._jobs[0]
+            self._jobs.rotate(-1)
+        getattr(self, f"_job_{job}")(step, (variant,))
+        # the jobs' batches (shifted copies, crops) and captured rows are the largest
+        # transient buffers; without this the heap keeps their high-water mark (~200 MB at
+        # 224x224). Costs a job ~30% more time in page faults; the budget spaces jobs out.
+        release_host_memory()
+        self._refresh_cheap(step)
+        self.ticks += 1
+        self.last_ms = (time.perf_counter() - t0) * 1000
+        return self.snapshot(step.index)
+
+    @property
+    def cycled(self) -> bool:
+        """True once every live job (each kind, each variant) has run at least once."""
+        return self.ticks >= len(self._jobs)
+
+    def measure_all(self, step: StepData, jobs: tuple[str, ...] = JOBS) -> Measures:
+        """These jobs on ``step`` now (consistency from fresh pairs of this input only)."""
+        t0 = time.perf_counter()
+        if "shift" in jobs:
+            self._job_shift(step)
+        if step.logits:
+            if "consistency" in jobs:
+                for q in self._agree.values():
+                    q.clear()
+                self._job_consistency(step, pairs=4)
+            if "diagonal" in jobs:
+                self._job_diagonal(step)
+        self._refresh_cheap(step)
+        self.last_ms = (time.perf_counter() - t0) * 1000
+        return self.snapshot(step.index)
+
+    def snapshot(self, frame_index: int) -> Measures:
+        def freeze(tree):
+            return MappingProxyType({m: MappingProxyType({v: MappingProxyType(dict(d))
+                                                          for v, d in per.items()})
+                                     for m, per in tree.items()})
+        return Measures(frame_index, freeze(self.values),
+                        MappingProxyType(dict(self.diagonal)), self.diagonal_shifts,
+                        self.last_ms, freeze(self.counts))
+
+    def _put(self, metric: str, variant: str, layer: str, value: float,
+             n: int | None = None) -> None:
+        self.values.setdefault(metric, {}).setdefault(variant, {})[layer] = float(value)
+        if n is not None:
+            self.counts.setdefault(metric, {}).setdefault(variant, {})[layer] = int(n)
+
+    def _job_shift(self, step: StepData, variants=None) -> None:
+        x, circular = step.input, self.net.circular
+        batch = torch.cat([x] + [_shift(x, dx, dy, circular) for dx, dy in SHIFTS])
+        batch = batch.contiguous(memory_format=self.memory_format)
+        variants = variants or self.variant_names
+        rfs = {v: self.rf(v) for v in variants}  # traced outside inference mode
+        site_metrics = catalogue.of(where="site")
+        with torch.inference_mode():
+            for v in variants:
+                model = self.models[v]
+                var = self.net.variants[v]
+                with Capture(model, step.layers, full=True) as cap, \
+                        SiteTap(model, self.net.sites, var.changed, self.net.trace) as tap:
+                    model(batch)
+                rf = rfs[v]
+                for ly in step.layers:
+                    r = rf.get(ly.name)
+                    if r is None or not float(r.jump).is_integer():
+                        continue
+                    maps = cap.maps[ly.name].float()
+                    d = ms.shift_cosines(maps[0], maps[1:], SHIFTS, int(r.jump), circular)
+                    self._put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
+                    self._put("shift_cosine_subpx", v, ly.name, d[3])
+                self.site_maps[v] = dict(tap.maps)
+                for site, m in tap.maps.items():
+                    for metric in site_metrics:
+                        self._put(metric.name, v, site, metric.compute(m.presample, m.stride))
+
+    def _crops(self, x: torch.Tensor, offsets: list[tuple[int, int]], margin: int):
+        h, w = x.shape[-2:]
+        return torch.cat([x[..., oy:oy + h - margin, ox:ox + w - margin] for oy, ox in offsets])
+
+    def _margin(self, x: torch.Tensor) -> int:
+        return max(1, round(min(x.shape[-2:]) / 8))
+
+    def _classify(self, batch: torch.Tensor, variants=None) -> dict[str, torch.Tensor]:
+        """variant -> (N, classes) probabilities, or {} for a model that refuses the size."""
+        out = {}
+        batch = batch.contiguous(memory_format=self.memory_format)
+        with torch.inference_mode():
+            for v in variants or self.variant_names:
+                model = self.models[v]
+                parts = []
+                for chunk in batch.split(CLASSIFY_BATCH):  # a bounded peak of host memory
+                    try:
+                        logits = model(chunk)
+                    except RuntimeError:
+                        return {}
+                    if not (isinstance(logits, torch.Tensor) and logits.ndim == 2):
+                        return {}
+                    parts.append(torch.softmax(logits.float(), 1))
+                out[v] = torch.cat(parts)
+        return out
+
+    def _job_consistency(self, step: StepData, variants=None, pairs: int | None = None) -> None:
+        x = step.input
+        m = self._margin(x)
+        n = pairs or self.pairs
+        offsets = [tuple(int(o) for o in self.rng.integers(0, m + 1, 2)) for _ in range(2 * n)]
+        probs = self._classify(self._crops(x, offsets, m), variants)
+        for v, p in probs.items():
+            top = p.argmax(1).cpu().numpy()
+            self._agree[v].extend(bool(a == b) for a, b in zip(top[0::2], top[1::2],
+                                                               strict=True))
+            self._put("consistency", v, NETWORK_ROW, float(np.mean(self._agree[v])),
+                      n=len(self._agree[v]))
+
+    def _job_diagonal(self, step: StepData, variants=None) -> None:
+        x = step.input
+        m = min(self._margin(x), 16)
+        shifts = list(range(m + 1))
+        probs = self._classify(self._crops(x, [(d, d) for d in shifts], m), variants)
+        for v, p in probs.items():
+            cls = int(p[0].argmax())
+            self.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())
+            top = p.argmax(1).cpu().numpy()
+            self._put("top1_change", v, NETWORK_ROW, float(np.mean(top[1:] != top[:-1])),
+                      n=len(top) - 1)
+        self.diagonal_shifts = tuple(shifts)
+
+    def _refresh_cheap(self, step: StepData) -> None:
+        before, now = step.previous, step.maps
+        cost = self.cost()
+        frame_metrics = [m for m in catalogue.of(job="frame") if m.compute is not None]
+        for v in self.variant_names:
+            for ly in step.layers:
+                if v in before and ly.name in before[v] and ly.name in now.get(v, {}):
+                    for metric in frame_metrics:
+                        self._put(metric.name, v, ly.name,
+                                  metric.compute(now[v][ly.name], before[v][ly.name]))
+                params, macs = cost[v].get(ly.name, (0, 0))
+                self._put("params", v, ly.name, params)
+                self._put("macs", v, ly.name, macs)
+                if ly.name in step.layer_ms.get(v, {}):
+                    self._put("ms", v, ly.name, step.layer_ms[v][ly.name])
+
+
+def _shift(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:
+    if circular:
+        return ms.roll_tensor(x, dx, dy)
+    return ms.shift_tensor(x, dx, dy)

@@ -1,0 +1,229 @@
+"""A dataflow trace of one forward pass: every module call and every torch function between them.
+
+The trace is what the rewrite, the layer list and ``info`` read: which module produced which
+tensor and who used it, the shapes, the receptive field of every tensor and the cost of every
+layer. It runs once per network build, on a probe input, never per frame.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from engine.network.module_facts import cost, rf_geometry
+from engine.network.receptive import RF
+
+POINTWISE_MODULES = (
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU,
+    nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid,
+    nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Softplus, nn.Identity, nn.Dropout, nn.Dropout2d,
+)
+POINTWISE_FUNCTIONS = {
+    "relu", "relu_", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid",
+    "leaky_relu", "leaky_relu_", "elu", "selu", "hardtanh", "mish", "softplus", "dropout",
+    "clamp", "clamp_", "clone", "contiguous", "batch_norm",
+}
+
+
+@dataclass
+class Node:
+    """One call: a module (``path`` set) or a torch function outside any leaf module."""
+
+    start: int
+    end: int
+    name: str                      # module class name or function name
+    path: str | None = None        # module path; None for a function
+    leaf: bool = True
+    inputs: tuple[int, ...] = ()   # ids of the input tensors
+    output: int | None = None      # id of the first output tensor
+    in_shape: tuple[int, ...] = ()
+    out_shape: tuple[int, ...] = ()
+    macs: int = 0
+    params: int = 0
+    version: int = 0               # the output's version counter when the call ended
+    final: int | None = None       # id of the output after the module's forward hooks ran
+    final_end: int = 0             # sequence number once those hooks ran
+
+    @property
+    def inplace(self) -> bool:
+        return self.output is not None and self.output in self.inputs
+
+    def pointwise(self, modules: dict[str, nn.Module]) -> bool:
+        if self.path is not None:
+            return self.leaf and isinstance(modules[self.path], POINTWISE_MODULES)
+        return self.name in POINTWISE_FUNCTIONS
+
+
+@dataclass
+class Trace:
+    """The recorded forward pass of ``model`` on one probe input."""
+
+    model: nn.Module
+    nodes: list[Node] = field(default_factory=list)
+    output: object = None
+    rf: dict[int, RF] = field(default_factory=dict)
+    calls: Counter = field(default_factory=Counter)
+    _keep: list = field(default_factory=list, repr=False)
+
+    @property
+    def modules(self) -> dict[str, nn.Module]:
+        return dict(self.model.named_modules())
+
+    def node(self, path: str) -> Node:
+        """The (first) call of the module at ``path``."""
+        return next(n for n in self.nodes if n.path == path)
+
+    def producer(self, tid: int, before: int) -> Node | None:
+        """The last leaf/function node ending before ``before`` whose output is ``tid``."""
+        best = None
+        for n in self.nodes:
+            if n.leaf and n.output == tid and n.end < before:
+                best = n
+        return best
+
+    def users(self, tid: int, after: int) -> list[Node]:
+        """Leaf and function nodes starting after ``after`` that read ``tid``."""
+        return [n for n in self.nodes if n.leaf and n.start > after and tid in n.inputs]
+
+
+def is_leaf(module: nn.Module) -> bool:
+    """A layer with no children but the ops a variant hung on it (``poolscope_op*``)."""
+    return all(name.startswith("poolscope_op") for name, _ in module.named_children())
+
+
+def _tensors(obj) -> list[torch.Tensor]:
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, list | tuple):
+        return [t for o in obj for t in _tensors(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in _tensors(o)]
+    return []
+
+
+class _Recorder(TorchFunctionMode):
+    def __init__(self, trace: Trace, state: dict):
+        super().__init__()
+        self.trace, self.state = trace, state
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if self.state["leaf_depth"] or self.state["in_hook"]:
+            return out
+        outs, ins = _tensors(out), _tensors((args, kwargs))
+        if outs and ins:
+            self.state["seq"] += 1
+            s = self.state["seq"]
+            name = getattr(func, "__name__", str(func))
+            self.trace.nodes.append(Node(s, s, name, inputs=tuple(id(t) for t in ins),
+                                         output=id(outs[0]), in_shape=tuple(ins[0].shape),
+                                         out_shape=tuple(outs[0].shape),
+                                         version=outs[0]._version))
+            self.trace._keep.extend(outs + ins)
+        return out
+
+
+def trace(model: nn.Module, x: torch.Tensor) -> Trace:
+    """Run ``model(x)`` once under ``no_grad`` and record its dataflow.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Any module; hooks are added for the pass and always removed.
+    x : torch.Tensor
+        A probe input of the size the network will see.
+
+    Returns
+    -------
+    Trace
+        Nodes in call order, call counts per module path, the model output, and the
+        receptive field of every recorded tensor.
+    """
+    tr = Trace(model)
+    state = {"seq": 0, "leaf_depth": 0, "in_hook": False}
+    open_calls: dict[int, list[int]] = {}
+    finishing: dict[int, list[Node]] = {}
+    handles = []
+
+    def pre(path, leaf):
+        def hook(module, args):
+            state["in_hook"] = True
+            state["seq"] += 1
+            open_calls.setdefault(id(module), []).append(state["seq"])
+            if leaf:
+                state["leaf_depth"] += 1
+            state["in_hook"] = False
+        return hook
+
+    def post(path, leaf):
+        # Runs before any other forward hook: records the module's own output, and leaves the
+        # leaf first so that ops a variant applies in its hooks are recorded as calls too.
+        def hook(module, args, out):
+            state["in_hook"] = True
+            if leaf:
+                state["leaf_depth"] -= 1
+            state["seq"] += 1
+            ins, outs = _tensors(args), _tensors(out)
+            node = Node(open_calls[id(module)].pop(), state["seq"], type(module).__name__, path,
+                        leaf, tuple(id(t) for t in ins), id(outs[0]) if outs else None,
+                        tuple(ins[0].shape) if ins else (), tuple(outs[0].shape) if outs else ())
+            if outs:
+                node.version = outs[0]._version
+            if leaf and outs:
+                node.macs, node.params = cost(module, outs[0])
+            tr.nodes.append(node)
+            finishing.setdefault(id(module), []).append(node)
+            tr.calls[path] += 1
+            tr._keep.extend(ins + outs)
+            state["in_hook"] = False
+        return hook
+
+    def after_hooks(module, args, out):
+        # Runs after every other forward hook: the output the rest of the network sees.
+        state["in_hook"] = True
+        node = finishing[id(module)].pop()
+        outs = _tensors(out)
+        state["seq"] += 1
+        node.final, node.final_end = (id(outs[0]) if outs else None), state["seq"]
+        node.out_shape = tuple(outs[0].shape) if outs else node.out_shape
+        tr._keep.extend(outs)
+        state["in_hook"] = False
+
+    for path, m in model.named_modules():
+        if not path:
+            continue
+        leaf = is_leaf(m)
+        handles.append(m.register_forward_pre_hook(pre(path, leaf)))
+        handles.append(m.register_forward_hook(post(path, leaf), prepend=True))
+        handles.append(m.register_forward_hook(after_hooks))
+    try:
+        with torch.no_grad(), _Recorder(tr, state):
+            tr.output = model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    tr.nodes.sort(key=lambda n: n.end)
+    _receptive_fields(tr, x)
+    return tr
+
+
+def _receptive_fields(tr: Trace, x: torch.Tensor) -> None:
+    modules = tr.modules
+    tr.rf[id(x)] = RF()
+    for n in tr.nodes:
+        if not n.leaf or n.output is None:
+            continue
+        known = [tr.rf[i] for i in n.inputs if i in tr.rf]
+        if not known:
+            continue
+        rf = max(known, key=lambda r: r.size)
+        g = rf_geometry(modules[n.path]) if n.path is not None else None
+        tr.rf[n.output] = rf.through(*g) if g else rf
+    for n in tr.nodes:  # a module's hooks may hand on another tensor than it computed
+        if n.final is not None and n.final not in tr.rf and n.output in tr.rf:
+            tr.rf[n.final] = tr.rf[n.output]

@@ -1,0 +1,1 @@
+"""Training each variant separately: the synthetic and folder datasets and the train loop."""
