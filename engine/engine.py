@@ -72,7 +72,7 @@ class EngineConfig:
     std: tuple[float, ...] | None = None
     top_k: int = 5
     max_side: int | None = None              # shrink mosaics to fit (live display); None: native
-    circular: bool = False                   # build with circular padding (engine.circular)
+    circular: bool = False                   # build with circular padding (engine.network.circular)
     measure_every: int = 0                   # live measures: 0 off, else at most every N frames
     measure_budget: float = 0.1              # ... and at most this share of the engine's time
     threads: int | None = None               # CPU threads for torch and OpenCV; None: as set

@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from engine import METRICS
 from gui.colors import color
 
-COLUMNS = (("params", "params"), ("macs", "MACs"), ("ms", "ms"))
+COLUMNS = tuple((name, m.title) for name, m in METRICS.items() if m.family == "cost")
 TOTAL = "total (these rows)"
 
 
@@ -59,7 +60,7 @@ class CostTable(QTableWidget):
         return 1 + self.variants.index(variant) * len(COLUMNS) + j
 
     def show_measures(self, measures) -> None:
-        """Fill the cells from :class:`engine.meter.Measures` (``params``, ``macs``, ``ms``)."""
+        """Fill the cells from :class:`engine.Measures` (``params``, ``macs``, ``ms``)."""
         if measures is None:
             return
         self.setUpdatesEnabled(False)

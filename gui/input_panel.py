@@ -68,7 +68,7 @@ class InputPanel(QWidget):
         ----------
         boxes : dict or None
             variant -> (top, left, bottom, right) in input pixels, inclusive pixel centres
-            (as :func:`engine.probes.receptive_field` gives them), or None where unknown.
+            (as :func:`engine.receptive_field` gives them), or None where unknown.
         title : str
             What the boxes belong to, shown under the input with the colour legend.
         """

@@ -13,32 +13,32 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine import METRICS
 from gui.colors import color, pen
 from gui.plots import HoverReadout, canvas, style
 
-# metric -> what it is, for the chooser (per-row metrics of engine.meter.Measures)
-METRICS = {
-    "shift_cosine": "shift error, 1 px (cosine distance; 0 = moves with the input)",
-    "shift_cosine_subpx": "shift error, ½ px (cosine distance; 0 = moves with the input)",
-    "polyphase_dispersion": "polyphase dispersion at each site (0 = all phases alike)",
-    "alias_fraction": "alias fraction at each site (energy above the new Nyquist)",
-    "flicker": "flicker: change from the previous frame (relative)",
-}
+# the chooser's measures: the catalogue's per-row and per-site ones of how maps respond to
+# moving input (name -> engine.Metric, which carries the scale)
+LIVE = {name: m for name, m in METRICS.items()
+        if m.family == "invariance" and m.where in ("row", "site")}
 HISTORY = 120       # measure updates kept per curve
 REDRAW_MS = 1000    # at most one redraw a second (a redraw of all rows costs 8-16 ms)
 
 
 class LivePlots(QWidget):
-    """Plots of :class:`engine.meter.Measures` as they arrive (see the module docstring)."""
+    """Plots of :class:`engine.Measures` as they arrive (see the module docstring)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.metric = QComboBox()
-        for name, text in METRICS.items():
-            self.metric.addItem(f"{name}: {text}", name)
+        for name, m in LIVE.items():
+            where = " at each site" if m.where == "site" else ""
+            self.metric.addItem(f"{name}: {m.title}{where} ({m.unit}; 0 = {m.zero})", name)
+            self.metric.setItemData(self.metric.count() - 1, f"{m.description}. {m.scale()}.",
+                                    Qt.ItemDataRole.ToolTipRole)
         self.metric.currentIndexChanged.connect(lambda _: self.redraw(force=True))
         self.readout = QLabel("hover a curve for its values")
         self.canvas = canvas()
@@ -79,9 +79,9 @@ class LivePlots(QWidget):
         self.redraw(force=True)
 
     def add(self, measures) -> None:
-        """Collect a new :class:`engine.meter.Measures` (cheap); a redraw follows soon."""
+        """Collect a new :class:`engine.Measures` (cheap); a redraw follows soon."""
         self.count += 1
-        for metric in METRICS:
+        for metric in LIVE:
             per = measures.values.get(metric)
             if per is None or self._seen.get(metric) == per:
                 continue  # this job did not touch it

@@ -13,11 +13,8 @@ from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QScrollArea,
@@ -33,8 +30,12 @@ from gui.grid import FeatureGrid
 from gui.help import HelpOverlay
 from gui.input_panel import InputPanel
 from gui.measure_actions import MeasureActions
+from gui.menus import make_menus
+from gui.messages import EngineInfo, Shown, SourceInfo
+from gui.open_actions import OpenActions
 from gui.remote import ProcessThread, RemoteWorker
-from gui.worker import EngineInfo, EngineWorker, Shown, SourceInfo, WorkerThread
+from gui.threads import WorkerThread
+from gui.worker import EngineWorker
 from gui.zoom import ZoomStrip
 
 DISPLAY_MAX_SIDE = 384  # mosaics are shrunk for the screen, to about a row's size on it
@@ -43,7 +44,7 @@ BANNER = ("Random, untrained weights: the maps show what each architecture does 
           "not learned features.")
 
 
-class MainWindow(ExportActions, MeasureActions, QMainWindow):
+class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
     """PoolScope's window. ``displayed(float)`` fires with the latency (s) of each shown frame."""
 
     displayed = Signal(float)
@@ -125,7 +126,7 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
         self.grid.resolution_changed.connect(lambda side: self.worker.post("max_side", side))
         self.zoom.hovered.connect(self.readout.setText)
         self._wire_controls()
-        self._make_actions()
+        make_menus(self)
         self._make_measures()
         self.set_colormap(config.colormap)
 
@@ -156,37 +157,6 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
         c.export_folder_requested.connect(self.choose_export_folder)
         for v in c.variant_boxes.values():
             v.toggled.connect(self._check_variant_count)
-
-    def _make_actions(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        view_menu = self.view_menu = self.menuBar().addMenu("&View")
-        help_menu = self.menuBar().addMenu("&Help")
-
-        def action(menu, text, keys, slot):
-            a = QAction(text, self)
-            a.setShortcuts([QKeySequence(k) for k in keys])
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.triggered.connect(slot)
-            menu.addAction(a)
-            return a
-
-        action(file_menu, "Open file…", ["Ctrl+O"], self.open_file_dialog)
-        action(file_menu, "Open folder…", ["Ctrl+Shift+O"], self.open_folder_dialog)
-        action(file_menu, "Save screenshot", ["Ctrl+S"], self.save_screenshot)
-        action(file_menu, "Export activations", ["Ctrl+E"], self.export_activations)
-        action(file_menu, "Copy sheet to clipboard", ["Ctrl+Shift+C"], self.copy_sheet)
-        action(file_menu, "Quit", ["Ctrl+Q"], self.close)
-        action(view_menu, "Freeze / unfreeze", ["Space"], lambda: self.set_frozen(not self.frozen))
-        action(view_menu, "Step one frame", ["."], lambda: self.worker.post("step"))
-        action(view_menu, "Mirror", ["M"], self.controls.mirror.toggle)
-        action(view_menu, "Fit grid", ["F"], self.grid.fit)
-        action(view_menu, "Reset nudge", ["Home"], lambda: self.worker.post("reset_nudge"))
-        action(help_menu, "Keyboard shortcuts", ["F1", "?", "Shift+?"], self.help.toggle)
-        for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1),
-                              "Down": (0, 1)}.items():
-            for mod, step in (("", 1.0), ("Shift+", 0.25)):
-                sc = QShortcut(QKeySequence(mod + key), self)
-                sc.activated.connect(lambda dx=dx, dy=dy, s=step: self.nudge(dx * s, dy * s))
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -273,49 +243,6 @@ class MainWindow(ExportActions, MeasureActions, QMainWindow):
         cmap = colormap(self.config.colormap, self.config.gamma)
         self.zoom.set_lut(cmap.lut)
         self.panel.show_colours(cmap.lut, self.config.gamma)
-
-    def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open an image or video", "",
-            "Images and videos (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.mp4 *.avi *.mkv "
-            "*.webm *.mov *.m4v);;All files (*)")
-        if path:
-            self.open_source(path)
-
-    def open_model_dialog(self) -> None:
-        """Your own model: a .py file and the function in it that returns an nn.Module."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model (Python file)", "",
-                                              "Python (*.py);;All files (*)")
-        if not path:
-            self.controls.set_state(model=self.config.model)
-            return
-        func, ok = QInputDialog.getText(self, "Model function", "Function that returns the "
-                                        "nn.Module:", text="model")
-        if ok and func.strip():
-            self._engine_request("model", f"{path}:{func.strip()}")
-        else:
-            self.controls.set_state(model=self.config.model)
-
-    def open_weights_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a weights file", "",
-                                              "PyTorch weights (*.pt *.pth *.ckpt);;All files (*)")
-        if path:
-            self._engine_request("weights", path)
-
-    def open_folder_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
-        if path:
-            self.open_source(path)
-
-    def dragEnterEvent(self, event):  # noqa: N802 - Qt API
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):  # noqa: N802 - Qt API
-        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
-        if urls:
-            self.open_source(urls[0].toLocalFile())
-            event.acceptProposedAction()
 
     def _on_channel_clicked(self, layer: str, variant: str, channel: int) -> None:
         self.worker.post("zoom", (layer, channel))

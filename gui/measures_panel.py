@@ -1,8 +1,8 @@
 """The measures dock's contents: a colour legend of the variants over seven tabs (Live,
 Network, Cost, Shift probe, Receptive field, Spectrum, Difference).
 
-It takes every :class:`gui.worker.Shown` but does real work only when something new arrived:
-new measures (a new :class:`engine.meter.Measures` object), or new probe answers. What the
+It takes every :class:`gui.messages.Shown` but does real work only when something new arrived:
+new measures (a new :class:`engine.Measures` object), or new probe answers. What the
 worker should keep computing follows what is on screen: ``request(command, payload)`` asks for
 the spectrum and the difference only while their tab is shown.
 """
@@ -81,7 +81,7 @@ class MeasuresPanel(QWidget):
         self.sync_requests()
 
     def show_shown(self, shown) -> None:
-        """Update from one :class:`gui.worker.Shown` (cheap unless something is new)."""
+        """Update from one :class:`gui.messages.Shown` (cheap unless something is new)."""
         r = shown.result
         self.has_classifier = bool(r.predictions)
         m = r.measures

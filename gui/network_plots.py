@@ -13,12 +13,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QWidget
 
-from engine import NETWORK_ROW
+from engine import METRICS, NETWORK_ROW
 from gui.colors import TEXT, color, pen
 from gui.plots import HoverReadout, canvas_below, style
 
-BARS = {"consistency": "consistency (higher: steadier)",
-        "top1_change": "top-1 changes per diagonal step (lower: steadier)"}
+# the catalogue's network-level measures, each titled with the way that is better
+BARS = {name: f"{m.title} ({m.better} is better)" for name, m in METRICS.items()
+        if m.where == "network"}
 NO_CLASSIFIER = ("This network has no classifier (its output is not a vector of class scores): "
                  "consistency and the diagonal test need one. The per-row measures are under "
                  "Live.")
@@ -83,7 +84,7 @@ class NetworkPlots(QWidget):
         layout.setColumnStretchFactor(2, 3)
 
     def show_measures(self, measures, has_classifier: bool) -> None:
-        """Show the network-level values of :class:`engine.meter.Measures`."""
+        """Show the network-level values of :class:`engine.Measures`."""
         self.note.setVisible(not has_classifier)
         self.canvas.setEnabled(has_classifier)
         self.canvas.setVisible(has_classifier)

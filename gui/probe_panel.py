@@ -87,7 +87,7 @@ class ProbePanel(QWidget):
         self.status.setText("sweeping the shift over the frozen frame …")
 
     def show_result(self, result) -> None:
-        """An :class:`engine.probes.ProbeResult`, or None when the probe failed."""
+        """An :class:`engine.ProbeResult`, or None when the probe failed."""
         self.run.setEnabled(True)
         if result is None:
             self.status.setText("the probe failed (see the status bar)")

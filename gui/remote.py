@@ -22,7 +22,8 @@ import threading
 import types
 
 from engine import EngineConfig
-from gui.worker import WorkerSignals, WorkerThread
+from gui.messages import WorkerSignals
+from gui.threads import WorkerThread
 
 SIGNALS = ("failed", "engine_changed", "source_changed", "exported", "probe_ready",
            "engine_rated")
@@ -275,7 +276,7 @@ class RemoteWorker(WorkerSignals):
 
 
 class ProcessThread:
-    """:class:`gui.worker.WorkerThread`'s interface for a :class:`RemoteWorker`."""
+    """:class:`gui.threads.WorkerThread`'s interface for a :class:`RemoteWorker`."""
 
     def __init__(self, worker: RemoteWorker):
         WorkerThread.instances.add(self)  # the same check that nothing is left running

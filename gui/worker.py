@@ -11,18 +11,15 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-import weakref
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 
 from engine import (
     Engine,
     EngineConfig,
     Frame,
-    FrameResult,
     FrameSource,
     PoolScopeError,
     export_frame,
@@ -33,64 +30,13 @@ from engine import (
     shift_image,
     shift_probe,
 )
-from gui.live_probes import LiveProbes, ProbeViews
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What the window shows for one frame: the engine's result plus live context."""
-
-    result: FrameResult
-    seq: int                                # worker's step counter (a stale-check key)
-    zoom: dict[str, np.ndarray] | None      # variant -> float (H, W) of the zoomed channel
-    zoom_key: tuple[str, int] | None        # (layer, channel) of ``zoom``
-    lut: np.ndarray                         # (256, 3) uint8 table the mosaics were made for
-    source_position: int | None             # video frame index, else None
-    stats: dict = field(default_factory=dict)  # camera_fps, engine_fps, dropped, frozen, nudge
-    probes: ProbeViews | None = None        # receptive fields, spectra, difference (if asked)
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    """Announced whenever the network or its variants change."""
-
-    model: str
-    variants: tuple[str, ...]
-    layers: tuple                            # engine.layers.Layer, in row order
-    all_layers: tuple
-    shapes: dict                             # (variant, layer) -> (C, H, W)
-    input_size: tuple[int, int]
-    device: str
-    untrained: bool
-    notes: dict                              # variant -> {site: what it became}
-    config: EngineConfig                     # a copy of the settings the engine now runs with
-    titles: dict                             # variant -> column title
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    name: str
-    size: tuple[int, int]
-    live: bool
-    frame_count: int = 0
-    fps: float = 0.0
-
-
-class WorkerSignals(QObject):
-    """The signals the window listens to, whether the engine runs in a thread
-    (:class:`EngineWorker`) or in a process of its own (:class:`gui.remote.RemoteWorker`)."""
-
-    result_ready = Signal()
-    failed = Signal(str)
-    engine_changed = Signal(object)
-    source_changed = Signal(object)
-    exported = Signal(str)
-    probe_ready = Signal(object)
-    engine_rated = Signal(int, float)
+from gui.live_probes import LiveProbes
+from gui.messages import EngineInfo, Shown, SourceInfo, WorkerSignals
 
 
 class EngineWorker(WorkerSignals):
-    """Owns the frame source and the engine; lives in a QThread (see :class:`WorkerThread`).
+    """Owns the frame source and the engine; lives in a QThread
+    (:class:`gui.threads.WorkerThread`).
 
     Signals
     -------
@@ -105,7 +51,7 @@ class EngineWorker(WorkerSignals):
     exported(str)
         The folder an activation export went to.
     probe_ready(object)
-        The :class:`engine.probes.ProbeResult` of a ``post("probe")``, or None if it failed
+        The :class:`engine.ProbeResult` of a ``post("probe")``, or None if it failed
         (the error comes by ``failed``).
     engine_rated(int, float)
         Frames stepped and seconds taken by a ``post("engine_rate", seconds)``: the engine
@@ -399,30 +345,3 @@ def _rate(times: deque) -> float | None:
     if len(times) < 2 or times[-1] == times[0]:
         return None
     return (len(times) - 1) / (times[-1] - times[0])
-
-
-class WorkerThread:
-    """Starts the worker in a QThread and stops it cleanly: stop event, quit(), wait()."""
-
-    instances: weakref.WeakSet = weakref.WeakSet()  # lets tests check none is left running
-
-    def __init__(self, worker: EngineWorker):
-        WorkerThread.instances.add(self)
-        self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName("poolscope-engine")
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.start)
-        self.thread.finished.connect(worker.shutdown)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def running(self) -> bool:
-        return self.thread.isRunning()
-
-    def stop(self, timeout_ms: int = 5000) -> bool:
-        """Stop the loop and join the thread; True if it ended in time."""
-        self.worker.stop()
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)

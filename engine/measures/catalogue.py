@@ -21,6 +21,7 @@ from engine.measures import metrics as fn
 NETWORK_ROW = "output"  # the row name of network-level measures (consistency, top1_change)
 WHERE = ("row", "site", "network")
 JOBS = ("shift", "consistency", "diagonal", "frame")
+FAMILIES = ("invariance", "cost")  # how maps and classes respond to moving input; what it costs
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Metric:
     better: str                # "lower", "higher", or "" (neither)
     where: str                 # "row", "site" or "network" (see WHERE)
     job: str                   # the live job that computes it (see JOBS)
+    family: str = "invariance"  # see FAMILIES
     statistical: bool = False  # a share over random samples: reported with its count n
     compute: Callable[..., float] | None = None  # site: f(presample, stride); frame: f(now, before)
 
@@ -60,17 +62,20 @@ def register(metric: Metric) -> Metric:
     """Add ``metric`` to the catalogue (its name must be new and its kind known)."""
     if metric.name in METRICS:
         raise ValueError(f"metric {metric.name!r} is registered already")
-    if metric.where not in WHERE or metric.job not in JOBS:
+    if metric.where not in WHERE or metric.job not in JOBS or metric.family not in FAMILIES:
         raise ValueError(f"metric {metric.name!r}: where must be one of {WHERE}, job one of "
-                         f"{JOBS}")
+                         f"{JOBS}, family one of {FAMILIES}")
     METRICS[metric.name] = metric
     return metric
 
 
-def of(where: str | None = None, job: str | None = None) -> list[Metric]:
-    """The registered metrics taken at ``where`` and/or computed by ``job``, in order."""
+def of(where: str | None = None, job: str | None = None,
+       family: str | None = None) -> list[Metric]:
+    """The registered metrics taken at ``where``, computed by ``job``, of ``family`` (each
+    None: any), in registration order."""
     return [m for m in METRICS.values()
-            if (where is None or m.where == where) and (job is None or m.job == job)]
+            if (where is None or m.where == where) and (job is None or m.job == job)
+            and (family is None or m.family == family)]
 
 
 register(Metric(
@@ -96,7 +101,7 @@ register(Metric(
     "(what sampling folds back)", "fraction of energy", "nothing folds back (no aliasing)",
     "all energy folds back", "lower", "site", "shift", compute=fn.alias_fraction))
 register(Metric(
-    "flicker", "flicker",
+    "flicker", "change from the previous frame",
     "||F_t - F_(t-1)|| / ||F_(t-1)||: change of the map from the previous frame (on a still or "
     "slowly moving input, lower is steadier)", "relative change", "unchanged",
     "changed by as much as the map itself", "lower", "row", "frame", compute=fn.flicker))
@@ -111,11 +116,11 @@ register(Metric(
     "fraction of steps", "the class never changes", "it changes at every step", "lower",
     "network", "diagonal", statistical=True))
 register(Metric(
-    "ms", "ms", "measured time of the layers run since the previous row (running mean)",
-    "milliseconds", "", "", "lower", "row", "frame"))
+    "params", "params", "parameters of the layers run since the previous row", "parameters",
+    "", "", "lower", "row", "frame", family="cost"))
 register(Metric(
     "macs", "MACs", "multiply-accumulates of the layers run since the previous row (pooling "
-    "counts 0)", "multiply-accumulates", "", "", "lower", "row", "frame"))
+    "counts 0)", "multiply-accumulates", "", "", "lower", "row", "frame", family="cost"))
 register(Metric(
-    "params", "params", "parameters of the layers run since the previous row", "parameters",
-    "", "", "lower", "row", "frame"))
+    "ms", "ms", "measured time of the layers run since the previous row (running mean)",
+    "milliseconds", "", "", "lower", "row", "frame", family="cost"))

@@ -53,7 +53,7 @@ class SiteTap:
     Parameters
     ----------
     model : nn.Module
-        A variant's model (made by :func:`engine.variants.make_variant`).
+        A variant's model (made by :func:`engine.network.rewrite.make_variant`).
     sites : list of Site
         The plain network's sites.
     changed : dict

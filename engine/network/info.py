@@ -1,10 +1,11 @@
 """The ``info`` record: per variant and row, output shape, parameters, MACs, receptive field and
 jump.
 
-Everything is read off one traced forward pass of each variant (:mod:`engine.trace`), with the
-formulas of Araujo et al. 2019 for receptive fields and ``H*W*C_out*(C_in/groups)*k*k`` for conv
-MACs. A layer's params and MACs are those of the layers run since the previous row; the totals
-are over the whole network, classifier included (pooling counts 0 MACs, as in the literature).
+Everything is read off one traced forward pass of each variant (:mod:`engine.network.trace`),
+with the formulas of Araujo et al. 2019 for receptive fields and ``H*W*C_out*(C_in/groups)*k*k``
+for conv MACs. A layer's params and MACs are those of the layers run since the previous row; the
+totals are over the whole network, classifier included (pooling counts 0 MACs, as in the
+literature).
 """
 
 from __future__ import annotations

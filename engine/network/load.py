@@ -42,7 +42,7 @@ class Network:
     labels: list[str] | None = None
     weights: dict | None = None  # {"path", "sha256_16", "meta"} once loaded from a file
     trained: dict | None = None  # variant -> {"path", "sha256_16", "meta"}: trained separately
-    circular: bool = False       # built with circular padding (engine.circular)
+    circular: bool = False       # built with circular padding (engine.network.circular)
 
     @property
     def untrained(self) -> bool:
@@ -138,7 +138,7 @@ def load_network(model: str = "tiny", variants: tuple[str, ...] | list[str] = DE
         A folder of checkpoints ``MODEL-VARIANT.pt`` made by ``train``: each variant gets its
         own trained weights (they no longer share weights, nor channel meanings).
     circular : bool
-        Build every conv and pool with circular padding (:mod:`engine.circular`): exact
+        Build every conv and pool with circular padding (:mod:`engine.network.circular`): exact
         shift equivariance at multiples of each layer's stride, for tests and teaching.
     """
     metas = _trained_checkpoints(trained, model, variants) if trained else {}

@@ -1,6 +1,6 @@
 """Downsampling operators: what each variant puts at each kind of downsampling site.
 
-A *site* is a place where the plain network reduces resolution (see :mod:`engine.sites`):
+A *site* is a place where the plain network reduces resolution (see :mod:`engine.network.sites`):
 
 * ``pool``: a ``MaxPool2d`` / ``AvgPool2d`` with stride > 1;
 * ``conv``: a strided ``nn.Conv2d`` (kernel > 1), followed by its pointwise ops (BN, ReLU);

@@ -76,7 +76,7 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
     plain : nn.Module
         The network as written (any CNN); left untouched.
     sites : list of Site
-        Its downsampling sites (:func:`engine.sites.find_sites`).
+        Its downsampling sites (:func:`engine.network.sites.find_sites`).
     name : str
         A registered operator (``plain``, ``max``, ``avg``, ``stride``, ``blur``, ...).
     """

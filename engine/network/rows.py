@@ -37,7 +37,7 @@ def find_layers(tr: Trace, sites: list[Site]) -> list[Layer]:
     tr : Trace
         Trace of the plain network.
     sites : list of Site
-        Its downsampling sites (:func:`engine.sites.find_sites`).
+        Its downsampling sites (:func:`engine.network.sites.find_sites`).
     """
     modules = tr.modules
     site_paths = {s.path for s in sites}

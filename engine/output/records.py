@@ -10,10 +10,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine.errors import ExportError
-from engine.measures.meter import NETWORK_ROW, Measures
+from engine.measures.catalogue import METRICS, NETWORK_ROW
+from engine.measures.meter import Measures
 
 CSV_COLUMNS = ("frame", "variant", "layer", "metric", "value")
-SUMMARY_METRICS = ("shift_cosine", "polyphase_dispersion", "alias_fraction", "flicker")
+# the tables `measure` prints: every measure of how maps respond to moving input, and the time
+SUMMARY_METRICS = tuple(m.name for m in METRICS.values() if m.family == "invariance") + ("ms",)
 
 
 def write_csv(path: Path, rows) -> None:
@@ -38,7 +40,8 @@ def write_json(path: Path, record: dict) -> None:
 
 
 def measures_record(m: Measures) -> dict:
-    """The measures as JSON: ``{"frame", "values": {metric: {variant: {layer: v}}}, ...}``."""
+    """The measures as JSON: ``{"frame", "values": {metric: {variant: {layer: v}}}, "diagonal",
+    "counts": {metric: {variant: {layer: n}}}}`` (n: the sample count of statistical values)."""
     return {
         "frame": m.frame_index,
         "values": {metric: {v: {ly: _json(x) for ly, x in d.items()} for v, d in per.items()}
@@ -46,6 +49,8 @@ def measures_record(m: Measures) -> dict:
         "diagonal": {"shifts_px": list(m.diagonal_shifts),
                      "p_top_class": {v: [round(p, 6) for p in ps]
                                      for v, ps in m.diagonal.items()}},
+        "counts": {metric: {v: dict(d) for v, d in per.items()}
+                   for metric, per in m.counts.items()},
     }
 
 
@@ -70,12 +75,12 @@ def format_summary(summary: dict, variants, layers) -> str:
     """A table per metric (rows: layers, columns: variants) of the means."""
     lines = []
     width = max([len(v) for v in variants] + [8]) + 2
-    for metric in (*SUMMARY_METRICS, "consistency", "top1_change", "ms"):
+    for metric in SUMMARY_METRICS:
         per = summary.get(metric)
         if not per:
             continue
         rows = [ly for ly in (*layers, NETWORK_ROW) if any(ly in per.get(v, {}) for v in variants)]
-        lines.append(f"{metric} (mean over frames)")
+        lines.append(f"{metric}, mean over frames ({METRICS[metric].scale()})")
         lines.append(f"  {'layer':<24}" + "".join(f"{v:>{width}}" for v in variants))
         for ly in rows:
             cells = "".join(f"{_fmt(per.get(v, {}).get(ly)):>{width}}" for v in variants)

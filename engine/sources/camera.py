@@ -19,7 +19,7 @@ import numpy as np
 from engine.errors import SourceError
 from engine.sources.frames import Frame, FrameSource, LatestSlot, check_open
 
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # before cv2 loads (engine.frames did too)
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # before cv2 loads (frames.py did too)
 import cv2  # noqa: E402
 
 #: Consecutive failed ``capture.read()`` calls after which the camera counts as gone.

@@ -1,6 +1,6 @@
 """Built-in synthetic sources: deterministic functions of (frame index, parameters, seed).
 
-Each pattern is a :class:`~engine.frames.FrameSource` with a pure ``render(index)``, so
+Each pattern is a :class:`~engine.sources.frames.FrameSource` with a pure ``render(index)``, so
 tests and the engine can ask for frame *i* without timing. ``read()`` renders the next
 index and, with ``realtime=True``, paces itself to ``fps``.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from engine.errors import SourceError
 from engine.sources.frames import Frame, FrameSource, Pacer, check_open
 
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # before cv2 loads (engine.frames did too)
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # before cv2 loads (frames.py did too)
 import cv2  # noqa: E402
 
 

@@ -38,7 +38,11 @@ def test_measure_writes_long_form_csv_and_json_and_prints_a_summary(tmp_path, ca
     assert math.isfinite(record["mean"]["shift_cosine"]["stride"]["features.2"])
     assert len(record["per_frame"]) == 3
     text = capsys.readouterr().out
-    assert "shift_cosine (mean over frames)" in text and "measured 3 frames" in text
+    assert "measured 3 frames" in text
+    # each table says its scale, from the metric catalogue
+    assert ("shift_cosine, mean over frames (cosine distance; 0 = moves exactly with the input;"
+            in text) and "consistency, mean over frames (fraction of crop pairs" in text
+    assert "higher is better" in text and "lower is better" in text
 
 
 def test_measure_never_overwrites_and_reports_bad_input_in_one_line(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""open_source / open_default / describe_sources, and the shared helpers in engine.frames."""
+"""open_source / open_default / describe_sources, and the helpers of engine.sources.frames."""
 
 import threading
 import time

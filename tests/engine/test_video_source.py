@@ -16,7 +16,7 @@ def _frame_number(image: np.ndarray) -> int:
 
 
 class FakeClock:
-    """Stands in for the ``time`` module inside engine.video: sleeping advances the clock."""
+    """Stands in for ``time`` inside engine.sources.video: sleeping advances the clock."""
 
     def __init__(self):
         self.now = 100.0

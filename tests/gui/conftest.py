@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 
 from engine.engine import EngineConfig  # noqa: E402
 from gui.main_window import DISPLAY_MAX_SIDE, MainWindow  # noqa: E402
-from gui.worker import WorkerThread  # noqa: E402
+from gui.threads import WorkerThread  # noqa: E402
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
