@@ -12,7 +12,7 @@ import pytest
 
 import main as cli
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args, cwd=ROOT):

@@ -14,7 +14,7 @@ from engine.errors import ModelError
 from engine.network.checkpoint import read_checkpoint
 from engine.network.load import load_network
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ALL = ["plain", "max", "avg", "stride", "blur"]
 
 DIGITS = '''

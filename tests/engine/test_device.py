@@ -1,4 +1,5 @@
-"""CPU threads: the engine's setting reaches torch and OpenCV; the window leaves a core free."""
+"""Devices and CPU threads: the engine's setting reaches torch and OpenCV; the window leaves a
+core free (the window's own settings are tested in tests/gui/test_app.py)."""
 
 import os
 
@@ -28,19 +29,3 @@ def test_engine_threads_reach_torch_and_opencv(restore_threads):
 def test_the_window_leaves_one_core_to_the_display():
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert display_threads() == max(1, cores - 1)
-
-
-def test_the_window_config_and_the_command_line_carry_threads(tmp_path):
-    from PySide6.QtCore import QSettings
-
-    import main
-    from gui.app import make_config
-
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    args = main.build_parser().parse_args([])
-    config, _ = make_config(args, settings)
-    assert config.threads == display_threads()
-    args = main.build_parser().parse_args(["--threads", "3"])
-    assert make_config(args, settings)[0].threads == 3
-    args = main.build_parser().parse_args(["bench", "--gui", "--threads", "2"])
-    assert args.threads == 2

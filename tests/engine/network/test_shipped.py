@@ -6,7 +6,7 @@ from engine.network.load import load_network
 from engine.train.dataset import CLASSES, SyntheticShapes
 from engine.train.train import _cache, evaluate
 
-SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "checkpoints"
+SHIPPED = Path(__file__).resolve().parents[3] / "resources" / "checkpoints"
 VARIANTS = ["max", "avg", "stride", "blur", "learned"]
 
 
