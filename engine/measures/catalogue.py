@@ -50,8 +50,6 @@ class Metric:
             parts.append(f"1 = {self.one}")
         if self.better:
             parts.append(f"{self.better} is better")
-        if self.statistical:
-            parts.append("with its sample count n")
         return "; ".join(parts)
 
 
@@ -65,6 +63,9 @@ def register(metric: Metric) -> Metric:
     if metric.where not in WHERE or metric.job not in JOBS or metric.family not in FAMILIES:
         raise ValueError(f"metric {metric.name!r}: where must be one of {WHERE}, job one of "
                          f"{JOBS}, family one of {FAMILIES}")
+    if metric.where == "site" and metric.compute is None:
+        raise ValueError(f"metric {metric.name!r}: a site metric needs compute(presample, "
+                         "stride)")
     METRICS[metric.name] = metric
     return metric
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import nn
 
-from engine.network.downsamplers import Downsampler
+from engine.network.downsamplers import Downsampler, circular_conv
 from engine.network.module_facts import dense, rf_geometry, short
 from engine.network.places import pair
 
@@ -47,14 +47,10 @@ def make_circular(model: nn.Module) -> nn.Module:
     """Switch ``model`` (in place) to circular padding everywhere; returns it."""
     for parent in list(model.modules()):
         for name, m in list(parent.named_children()):
-            if isinstance(m, nn.Conv2d):
-                if not isinstance(m.padding, str) and any(pair(m.padding)):
-                    m.padding_mode = "circular"
-                    # Conv2d precomputes the reversed padding it hands to F.pad
-                    ph, pw = pair(m.padding)
-                    m._reversed_padding_repeated_twice = [pw, pw, ph, ph]
+            if isinstance(m, Downsampler):  # the operators' own modules wrap themselves
+                m.use_circular_padding()
+            elif isinstance(m, nn.Conv2d):
+                circular_conv(m)
             elif isinstance(m, nn.MaxPool2d | nn.AvgPool2d) and any(pair(m.padding)):
                 setattr(parent, name, CircularPool(m))
-            elif isinstance(m, Downsampler):  # the operators' own modules wrap themselves
-                m.use_circular_padding()
     return model

@@ -21,7 +21,13 @@ BINOMIAL_ROWS = {n: [math.comb(n - 1, i) for i in range(n)] for n in range(1, 8)
 
 
 class Downsampler(nn.Module):
-    """Base of the modules an operator places at a site (see the module docstring)."""
+    """Base of the modules an operator places at a site (see the module docstring).
+
+    A module that is also one of torch's layers (``LearnedConv`` is a ``Conv2d``) lists
+    ``Downsampler`` first among its bases, so that its own answers come first
+    (``functools.singledispatch`` and :func:`engine.network.circular.make_circular` follow the
+    class order).
+    """
 
     def rf_geometry(self) -> tuple[int, int, int]:
         """(kernel, stride, left padding) along the height axis, for receptive fields."""
@@ -193,6 +199,9 @@ class LearnedConv(Downsampler, nn.Conv2d):
         k = self.kernel_size
         return f"Conv({k[0]}x{k[1]}, stride {self.stride[0]}, learned)"
 
+    def use_circular_padding(self) -> None:
+        circular_conv(self)
+
 
 def conv_dense(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     """``conv`` on ``x`` at stride 1, with its own padding mode (no hooks run)."""
@@ -202,6 +211,15 @@ def conv_dense(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
         return conv._conv_forward(x, conv.weight, conv.bias)
     finally:
         conv.stride = saved
+
+
+def circular_conv(conv: nn.Conv2d) -> None:
+    """Make ``conv`` pad circularly (in place), keeping its padding amounts."""
+    if not isinstance(conv.padding, str) and any(pair(conv.padding)):
+        conv.padding_mode = "circular"
+        # Conv2d precomputes the reversed padding it hands to F.pad
+        ph, pw = pair(conv.padding)
+        conv._reversed_padding_repeated_twice = [pw, pw, ph, ph]
 
 
 def conv_macs(conv: nn.Conv2d, out: torch.Tensor) -> int:

@@ -37,7 +37,7 @@ def test_every_entry_says_its_scale():
         "cosine distance; 0 = moves exactly with the input; 1 = unrelated to the moved map; "
         "lower is better")
     assert METRICS["consistency"].better == "higher"
-    assert METRICS["consistency"].scale().endswith("with its sample count n")
+    assert METRICS["consistency"].scale().endswith("higher is better")
     assert [m.name for m in catalogue.of(family="cost")] == ["params", "macs", "ms"]
     assert {m.name for m in catalogue.of(where="site")} == {"polyphase_dispersion",
                                                              "alias_fraction"}
@@ -59,6 +59,8 @@ def test_the_catalogue_refuses_a_repeated_or_unknown_kind_of_metric():
     odd = dataclasses.replace(METRICS["flicker"], name="odd", where="everywhere")
     with pytest.raises(ValueError, match="where must be one of"):
         register(odd)
+    with pytest.raises(ValueError, match="a site metric needs compute"):
+        register(dataclasses.replace(METRICS["alias_fraction"], name="odd", compute=None))
     assert "odd" not in METRICS
 
 

@@ -123,3 +123,26 @@ def test_registry_holds_the_variants_and_a_new_one_is_one_class():
         assert OPERATORS["test-lp2"] is Lp2
     finally:
         del OPERATORS["test-lp2"]
+
+
+def test_our_modules_that_are_torch_layers_answer_for_themselves():
+    import engine.network.circular  # noqa: F401 - registers CircularPool
+    from engine.network.downsamplers import Downsampler, LearnedConv
+    from engine.network.load import load_network
+    from engine.network.module_facts import short
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in subclasses(Downsampler):  # Downsampler comes before any torch layer it is
+        mro = cls.__mro__
+        torch_layers = [c for c in mro if c.__module__.startswith("torch.nn.modules.")
+                        and c is not nn.Module]
+        assert all(mro.index(Downsampler) < mro.index(c) for c in torch_layers), cls
+    conv = LearnedConv(4, 2)
+    assert short(conv) == "Conv(3x3, stride 2, learned)"
+    net = load_network("tiny", ("learned",), input_size=32, circular=True)
+    learned = [m for m in net.variants["learned"].model.modules() if isinstance(m, LearnedConv)]
+    assert len(learned) == 4 and all(m.padding_mode == "circular" for m in learned)

@@ -45,6 +45,6 @@ def test_the_summary_tables_say_their_scale():
     rows = _measures().rows()
     text = format_summary(summarise(rows), ["max"], ["c1"])
     assert "consistency, mean over frames (fraction of crop pairs; 0 = the two crops never " \
-           "agree; 1 = they always agree; higher is better; with its sample count n)" in text
+           "agree; 1 = they always agree; higher is better)" in text
     assert "shift_cosine, mean over frames (cosine distance;" in text
     assert "alias_fraction" not in text  # only NaN: nothing to show
