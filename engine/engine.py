@@ -20,6 +20,7 @@ from engine.display import mosaic as mz
 from engine.display.colormaps import DEFAULT_COLORMAP, colormap
 from engine.display.views import LayerView, layer_views
 from engine.errors import ModelError
+from engine.measures.meter import JOBS as METER_JOBS
 from engine.measures.meter import Measures, Meter, StepData
 from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
@@ -221,7 +222,7 @@ class Engine:
             MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name,
             self.measures)
 
-    def measure(self, jobs: tuple[str, ...] = ("shift", "consistency", "diagonal")) -> Measures:
+    def measure(self, jobs: tuple[str, ...] = METER_JOBS) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``)."""
         if self.last is None:
             raise ModelError("no frame measured yet: step one first")

@@ -187,7 +187,7 @@ class LearnedConv(Downsampler, nn.Conv2d):
             self.bias.zero_()
 
     def rf_geometry(self) -> tuple[int, int, int]:
-        return self.kernel_size[0], self.stride[0], self.padding[0]
+        return conv_geometry(self)
 
     def dense(self, x: torch.Tensor) -> torch.Tensor:
         return conv_dense(self, x)
@@ -201,6 +201,14 @@ class LearnedConv(Downsampler, nn.Conv2d):
 
     def use_circular_padding(self) -> None:
         circular_conv(self)
+
+
+def conv_geometry(conv: nn.Conv2d) -> tuple[int, int, int]:
+    """(kernel with its dilation, stride, padding) of ``conv`` along the height axis."""
+    k = conv.dilation[0] * (conv.kernel_size[0] - 1) + 1
+    p = conv.padding
+    pad = (k - 1) // 2 if p == "same" else 0 if p == "valid" else p[0]
+    return k, conv.stride[0], pad
 
 
 def conv_dense(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.network.downsamplers import Downsampler, conv_dense, conv_macs
+from engine.network.downsamplers import Downsampler, conv_dense, conv_geometry, conv_macs
 from engine.network.places import pair
 
 
@@ -34,10 +34,7 @@ def _(module: Downsampler) -> tuple[int, int, int]:
 
 @rf_geometry.register
 def _(module: nn.Conv2d) -> tuple[int, int, int]:
-    k = module.dilation[0] * (module.kernel_size[0] - 1) + 1
-    p = module.padding
-    pad = (k - 1) // 2 if p == "same" else 0 if p == "valid" else p[0]
-    return k, module.stride[0], pad
+    return conv_geometry(module)
 
 
 @rf_geometry.register(nn.MaxPool2d)
