@@ -175,24 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine_config(args, **extra):
-    """The engine settings the network options of a headless command give."""
-    from engine import EngineConfig
-
-    return EngineConfig(model=args.model, variants=tuple(args.variants), device=args.device,
-                        input_size=args.input_size, seed=args.seed, weights=args.weights,
-                        mean=args.mean, std=args.std, trained=args.trained,
-                        circular=args.circular, threads=args.threads, **extra)
-
-
 def cmd_export(args) -> int:
-    from engine import Engine
+    from engine import Engine, config_from_args
     from engine.output.export import export_frame, new_export_dir
     from engine.sources.frames import EndOfStream
     from engine.sources.openers import open_source
 
-    engine = Engine(_engine_config(args, layers=args.layers, norm=args.norm,
-                                   colormap=args.cmap, gamma=args.gamma))
+    engine = Engine(config_from_args(args))
     with open_source(args.source, realtime=False) as src:
         total = args.frames
         count = getattr(src, "frame_count", 0) or 0
@@ -215,7 +204,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_measure(args) -> int:
-    from engine import Engine
+    from engine import Engine, config_from_args
     from engine.output.export import new_export_dir
     from engine.output.records import (
         format_summary,
@@ -228,7 +217,7 @@ def cmd_measure(args) -> int:
     from engine.sources.frames import EndOfStream
     from engine.sources.openers import open_source
 
-    engine = Engine(_engine_config(args, layers=args.layers))
+    engine = Engine(config_from_args(args))
     rows, records = [], []
     with open_source(args.source, realtime=False) as src:
         for _ in range(args.frames):
@@ -306,14 +295,18 @@ def add_timings(info: dict, net, device: str = "auto", frames: int = 5) -> dict:
 
 
 def cmd_bench(args) -> int:
-    config = _engine_config(args, max_side=args.max_side)
+    from dataclasses import replace
+
+    from engine import config_from_args
+
+    config = config_from_args(args)
     if args.gui:
         from engine.device import display_threads
         from gui.app import MEASURE_EVERY
         from gui.bench import bench_gui
 
-        config.measure_every = 0 if args.no_measures else MEASURE_EVERY
-        config.threads = args.threads or display_threads()  # as the window runs it
+        config = replace(config, measure_every=0 if args.no_measures else MEASURE_EVERY,
+                         threads=args.threads or display_threads())  # as the window runs it
         bench_gui(config, seconds=args.seconds, frames=args.frames)
     else:
         from engine.bench import bench_engine

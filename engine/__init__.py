@@ -1,7 +1,9 @@
 """PoolScope's engine: everything that is not a widget. It never imports Qt or pyqtgraph.
 
 This module is the engine's public face: the names below are what the window (``gui/``) may
-use, and the only way it reaches the engine (an import contract in ``pyproject.toml`` says so).
+use, and the only way it reaches the engine (an import contract in ``pyproject.toml`` says so):
+the session and its commands and messages, the engine's results, colour tables, the metric
+catalogue and the variant catalogue.
 The command line and the tests may also import the rooms themselves:
 
 ==================  ==========================================================================
@@ -12,6 +14,7 @@ The command line and the tests may also import the rooms themselves:
 ``engine.output``   exports, CSV/JSON records, tables
 ``engine.train``    training each variant separately, datasets
 ``engine.engine``   :class:`Engine`: one synchronous ``step(frame) -> FrameResult``
+``engine.session``  :class:`Session`: what a window drives, by commands, in a thread or process
 ==================  ==========================================================================
 
 Names are loaded on first use (PEP 562), so importing ``engine`` for one of them does not load
@@ -24,11 +27,24 @@ import importlib
 
 from engine.version import __version__
 
+_COMMANDS = ("SetSource", "Freeze", "Nudge", "ResetNudge", "StepFrame", "Seek", "Mirror",
+             "Rebuild", "SetView", "Viewport", "Zoom", "SelectUnit", "ShowSpectrum",
+             "ShowDifference", "ShiftProbe", "Export", "EngineRate", "Ask", "Record", "KEEP")
+_MESSAGES = ("Shown", "EngineInfo", "SourceInfo", "Failed", "Exported", "ProbeDone",
+             "EngineRated")
+
 _FACE = {
     # the engine and its results
     "Engine": "engine.engine", "EngineConfig": "engine.engine", "FrameResult": "engine.engine",
     "Prediction": "engine.engine", "LayerView": "engine.display.views",
-    "Measures": "engine.measures.meter",
+    "Measures": "engine.measures.meter", "ProbeResult": "engine.measures.probes",
+    "config_from_args": "engine.session.config",
+    # the session: the commands it takes, what it answers, and how it runs
+    **{name: "engine.session.commands" for name in _COMMANDS},
+    **{name: "engine.session.messages" for name in _MESSAGES},
+    "Session": "engine.session.session", "run_session": "engine.session.loop",
+    "STOP": "engine.session.loop", "serve_session": "engine.session.child",
+    "unpack_shown": "engine.session.wire",
     # errors: one family, one line each
     "PoolScopeError": "engine.errors", "SourceError": "engine.errors",
     "ModelError": "engine.errors", "ExportError": "engine.errors",
@@ -41,21 +57,13 @@ _FACE = {
     # the metric catalogue
     "METRICS": "engine.measures.catalogue", "Metric": "engine.measures.catalogue",
     "NETWORK_ROW": "engine.measures.catalogue",
-    # the variant catalogue and the built-in networks
+    # the variant catalogue, the built-in networks, what ships, and the machine
     "OPERATORS": "engine.network.operators", "DEFAULT_VARIANTS": "engine.network.load",
     "NETWORKS": "engine.network.nets", "RESOURCES": "engine.network.load",
-    # sources
-    "open_source": "engine.sources.openers", "open_default": "engine.sources.openers",
-    "list_cameras": "engine.sources.camera", "PATTERNS": "engine.sources.patterns",
-    "Frame": "engine.sources.frames", "FrameSource": "engine.sources.frames",
-    "fit_frame": "engine.sources.preprocess", "shift_image": "engine.sources.preprocess",
-    # what the window's worker asks for besides frames (until the session moves here)
-    "export_frame": "engine.output.export", "new_export_dir": "engine.output.export",
-    "shift_probe": "engine.measures.probes", "ProbeResult": "engine.measures.probes",
-    "receptive_field": "engine.measures.probes", "spectrum": "engine.measures.probes",
-    "difference": "engine.measures.probes", "ERF": "engine.measures.probes",
-    "Throttle": "engine.measures.throttle", "display_threads": "engine.device",
+    "PATTERNS": "engine.sources.patterns", "list_cameras": "engine.sources.camera",
+    "display_threads": "engine.device",
 }
+_ALIASES = {"run_session": "run", "serve_session": "serve", "unpack_shown": "unpack"}
 
 __all__ = ["__version__", *_FACE]
 
@@ -64,7 +72,7 @@ def __getattr__(name: str):
     module = _FACE.get(name)
     if module is None:
         raise AttributeError(f"module 'engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 

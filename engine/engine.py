@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -56,8 +56,10 @@ class FrameResult:
         return self.views[variant][layer].mosaic
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineConfig:
+    """What an engine runs: immutable (a change is a new config, ``dataclasses.replace``)."""
+
     model: str = "tiny"
     variants: tuple[str, ...] = DEFAULT_VARIANTS
     layers: tuple[str, ...] | None = None    # None: every row
@@ -93,11 +95,10 @@ class Engine:
     def __init__(self, config: EngineConfig | None = None, *, network: Network | None = None,
                  **overrides):
         cfg = config or EngineConfig()
-        for k, v in overrides.items():
-            if not hasattr(cfg, k):
-                raise TypeError(f"unknown engine option {k!r}")
-            setattr(cfg, k, v)
-        self.config = cfg
+        unknown = [k for k in overrides if k not in {f.name for f in fields(EngineConfig)}]
+        if unknown:
+            raise TypeError(f"unknown engine option {unknown[0]!r}")
+        cfg = self.config = replace(cfg, **overrides)  # the caller's config stays as it was
         self.device = resolve_device(cfg.device)
         set_host_threads(cfg.threads)
         if self.device.type == "cpu":
@@ -118,8 +119,9 @@ class Engine:
                         {ly.name: [[v] for v in self.variant_names] for ly in self.network.layers})
         self.set_layers(cfg.layers)
         self.set_norm(cfg.norm)
-        self.set_colormap(cfg.colormap)
+        self.set_colormap(cfg.colormap, cfg.gamma)
         self.last: StepData | None = None  # the last step, as the meter is fed it
+        self.last_result: FrameResult | None = None
         self.last_timings: dict[str, float] = {}
         self.layer_ms: dict[str, dict[str, float]] = {}  # variant -> row -> ms (running mean)
         self.meter = Meter(self.network, self.models, self.device, self.memory_format,
@@ -130,29 +132,36 @@ class Engine:
         self._count = 0
 
     # -- settings ---------------------------------------------------------------------------
+    # each setter checks its value, then records it in ``config`` (a new one)
     def set_layers(self, names: tuple[str, ...] | list[str] | None) -> None:
         """Capture only these rows (by name); None captures every row."""
         by_name = {layer.name: layer for layer in self.network.layers}
         if names is None:
             self.layers = tuple(self.network.layers)
-            return
-        unknown = [n for n in names if n not in by_name]
-        if unknown:
-            raise ModelError(f"unknown layer {unknown[0]!r} (layers: {', '.join(by_name)})")
-        self.layers = tuple(by_name[n] for n in by_name if n in set(names))
+        else:
+            unknown = [n for n in names if n not in by_name]
+            if unknown:
+                raise ModelError(f"unknown layer {unknown[0]!r} (layers: {', '.join(by_name)})")
+            self.layers = tuple(by_name[n] for n in by_name if n in set(names))
+        self.config = replace(self.config, layers=None if names is None else tuple(names))
 
     def set_norm(self, mode: str) -> None:
         if mode not in mz.NORM_MODES:
             raise ModelError(f"unknown normalisation {mode!r} (known: {', '.join(mz.NORM_MODES)})")
         self.norm = mode
+        self.config = replace(self.config, norm=mode)
 
     def set_colormap(self, name: str, gamma: float | None = None) -> None:
-        if gamma is not None:
-            self.config.gamma = gamma
+        gamma = self.config.gamma if gamma is None else gamma
         try:
-            self.cmap = colormap(name, self.config.gamma)
+            self.cmap = colormap(name, gamma)
         except ValueError as e:
             raise ModelError(str(e)) from None
+        self.config = replace(self.config, colormap=name, gamma=gamma)
+
+    def set_max_side(self, side: int | None) -> None:
+        """Shrink mosaics so none has a side over ``side`` px (None: native resolution)."""
+        self.config = replace(self.config, max_side=None if side is None else int(side))
 
     # -- the step ---------------------------------------------------------------------------
     def prepare(self, image: np.ndarray) -> torch.Tensor:
@@ -216,18 +225,44 @@ class Engine:
             self._measure_throttle.ran(None, t3, time.perf_counter())
             timings["measure"] = _ms(t3)
         timings["total"] = _ms(t0)
-        return FrameResult(
+        self.last_result = FrameResult(
             index, stamp, seen, self.variant_names, tuple(ly.name for ly in self.layers),
             MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
             MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name,
             self.measures)
+        return self.last_result
 
     def measure(self, jobs: tuple[str, ...] = METER_JOBS) -> Measures:
-        """Every measure of the last stepped frame, now (for exports and ``measure``)."""
+        """Every measure of the last stepped frame, now (for exports and ``measure``); the
+        live measures (:attr:`measures`) stay as they are."""
         if self.last is None:
             raise ModelError("no frame measured yet: step one first")
-        self.measures = self.meter.measure_all(self.last, jobs)
-        return self.measures
+        return self.meter.measure_all(self.last, jobs)
+
+    def view_shapes(self) -> dict[tuple[str, str], tuple[int, ...]]:
+        """(variant, row) -> (C, H, W) of every shown map, from one forward pass of a zero
+        input per variant (the engine's last step stays as it was)."""
+        x = self.network.probe(self.device).contiguous(memory_format=self.memory_format)
+        shapes = {}
+        with torch.inference_mode():
+            for v, model in self.models.items():
+                with Capture(model, self.layers) as cap:
+                    model(x)
+                shapes.update({(v, name): tuple(t.shape) for name, t in cap.maps.items()})
+        return shapes
+
+    def native_result(self) -> FrameResult:
+        """The last step's result with its mosaics at native resolution (what ``export``
+        writes), rebuilt from the step's maps if the live display shrank them."""
+        if self.last is None or self.last_result is None:
+            raise ModelError("no frame yet: step one first")
+        r = self.last_result
+        if self.config.max_side is None:
+            return r
+        views = layer_views(self.last.maps, self.last.layers, self._groups, r.norm,
+                            self.cmap.diverging, None)
+        return replace(r, views=MappingProxyType({v: MappingProxyType(d)
+                                                  for v, d in views.items()}))
 
     @property
     def last_input(self) -> torch.Tensor | None:

@@ -1,1 +1,1 @@
-"""PoolScope Qt widgets and the worker that drives the engine."""
+"""PoolScope's Qt widgets, and the transports (a thread or a child process) to the session."""

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 
 SOURCE = "pattern:shapes,fps=1000"
 
@@ -55,9 +56,10 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     from PySide6.QtCore import QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
+    from engine import EngineRate
     from gui.main_window import DISPLAY_MAX_SIDE, MainWindow
 
-    config.max_side = DISPLAY_MAX_SIDE
+    config = replace(config, max_side=DISPLAY_MAX_SIDE)
     app = QApplication.instance() or QApplication([])
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
     ini = os.path.join(tempfile.mkdtemp(prefix="poolscope-bench-"), "settings.ini")
@@ -75,7 +77,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
             self.fn(n, elapsed)
 
     def rss_now() -> float:  # the window's process and the engine's, if it has its own
-        pid = getattr(window.worker, "pid", None)
+        pid = window.transport.pid
         return rss_mb(("self", pid) if pid else ("self",))
 
     s: dict = {"phase": "warmup", "shown": 0, "shown_s": 0.0, "stepped": 0, "stepped_s": 0.0,
@@ -116,7 +118,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
             s["shown"] += window.frames_shown - s["n"]
             s["shown_s"] += now - s["t"]
             s["phase"] = "engine"
-            window.worker.post("engine_rate", ENGINE_S)
+            window.send(EngineRate(ENGINE_S))
 
     def on_rated(n: int, elapsed: float) -> None:
         s["stepped"] += n
@@ -130,7 +132,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
 
     window.displayed.connect(on_frame)
     relay = Relay(on_rated)
-    window.worker.engine_rated.connect(relay.rated)
+    window.transport.engine_rated.connect(relay.rated)
     limit = (seconds if frames is None else max(seconds, frames / 5.0)) * 2 + 120
     QTimer.singleShot(int(limit * 1000), app.quit)
     window.start()
@@ -158,10 +160,10 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "model": config.model,
         "variants": list(config.variants),
         "input_size": list(window.info.input_size) if window.info else None,
-        "max_side": window.worker.config.max_side,
+        "max_side": window.transport.config.max_side,
         "measure_every": config.measure_every,
         "torch_threads": config.threads or _torch_threads(),  # the engine's
-        "engine_process": getattr(window.worker, "pid", None) is not None,
+        "engine_process": window.transport.pid is not None,
         "rss_mb_every_500_frames": s["curve"],
     }
     out(f"displayed {result['displayed_fps']:7.1f} frames/s   engine alone "

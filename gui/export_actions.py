@@ -1,6 +1,6 @@
 """The window's export actions: screenshot, activation export, sheet to the clipboard.
 
-A mixin of :class:`gui.main_window.MainWindow`; it uses the window's ``worker``, ``last``,
+A mixin of :class:`gui.main_window.MainWindow`; it uses the window's ``send``, ``last``,
 ``config``, ``controls``, ``export_folder`` and status messages.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 
-from engine import colormap, make_sheet
+from engine import Export, colormap, make_sheet
 
 
 class ExportActions:
@@ -47,8 +47,9 @@ class ExportActions:
         return path
 
     def export_activations(self) -> None:
-        seq = self.last.seq if self.last is not None else None
-        self.worker.post("export", (self.export_folder, self.controls.npz.isChecked(), seq))
+        """Export the last step exactly as ``main.py export`` does (native resolution), into
+        a new folder under the export folder; the live measures go on undisturbed."""
+        self.send(Export(self.export_folder, self.controls.npz.isChecked()))
         self.show_message("exporting …")
 
     def copy_sheet(self) -> None:

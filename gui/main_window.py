@@ -1,15 +1,15 @@
 """The main window: input view, feature grid, zoom strip, controls dock and status bar.
 
-The GUI thread only forwards requests to the worker and hands finished uint8 images to Qt;
-everything else happens in the worker, which runs in a process of its own (gui.remote) unless
-the window is made with ``engine_process=False``.
+The GUI thread only sends commands to the session (through a transport) and hands finished
+uint8 images to Qt; everything else happens in the session, which runs in a process of its own
+(gui.remote) unless the window is made with ``engine_process=False`` (a thread).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -23,7 +23,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import EngineConfig, colormap, mosaic_size, shrink_for
+from engine import (
+    EngineConfig,
+    EngineInfo,
+    Freeze,
+    Mirror,
+    Nudge,
+    Rebuild,
+    Seek,
+    SetSource,
+    SetView,
+    Shown,
+    SourceInfo,
+    StepFrame,
+    Viewport,
+    Zoom,
+    colormap,
+    mosaic_size,
+    shrink_for,
+)
 from gui.controls import Controls
 from gui.export_actions import ExportActions
 from gui.grid import FeatureGrid
@@ -31,11 +49,10 @@ from gui.help import HelpOverlay
 from gui.input_panel import InputPanel
 from gui.measure_actions import MeasureActions
 from gui.menus import make_menus
-from gui.messages import EngineInfo, Shown, SourceInfo
 from gui.open_actions import OpenActions
-from gui.remote import ProcessThread, RemoteWorker
-from gui.threads import WorkerThread
-from gui.worker import EngineWorker
+from gui.remote import ProcessTransport
+from gui.settings import save_settings
+from gui.transport import ThreadTransport
 from gui.zoom import ZoomStrip
 
 DISPLAY_MAX_SIDE = 384  # mosaics are shrunk for the screen, to about a row's size on it
@@ -110,20 +127,16 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         sb.addWidget(self.status_device)
         sb.addWidget(self.status_message, 1)
 
-        if engine_process:  # the engine's Python no longer takes turns with Qt's painting
-            self.worker = RemoteWorker(config, source)
-            self.thread = ProcessThread(self.worker)
-        else:
-            self.worker = EngineWorker(config, source)
-            self.thread = WorkerThread(self.worker)
-        self.worker.result_ready.connect(self._on_result)
-        self.worker.failed.connect(self.show_error)
-        self.worker.engine_changed.connect(self._on_engine)
-        self.worker.source_changed.connect(self._on_source)
-        self.worker.exported.connect(lambda p: self.show_message(f"exported to {p}"))
+        # in a process of its own the engine's Python no longer takes turns with Qt's painting
+        self.transport = (ProcessTransport if engine_process else ThreadTransport)(config, source)
+        self.transport.result_ready.connect(self._on_result)
+        self.transport.failed.connect(self.show_error)
+        self.transport.engine_changed.connect(self._on_engine)
+        self.transport.source_changed.connect(self._on_source)
+        self.transport.exported.connect(lambda p: self.show_message(f"exported to {p}"))
         self.grid.channel_clicked.connect(self._on_channel_clicked)
         self.grid.hovered.connect(self.readout.setText)
-        self.grid.resolution_changed.connect(lambda side: self.worker.post("max_side", side))
+        self.grid.resolution_changed.connect(lambda side: self.send(Viewport(side)))
         self.zoom.hovered.connect(self.readout.setText)
         self._wire_controls()
         make_menus(self)
@@ -132,7 +145,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
 
     # -- wiring -----------------------------------------------------------------------------
     def _wire_controls(self) -> None:
-        c, post = self.controls, self.worker.post
+        c, send = self.controls, self.send
         c.source_requested.connect(self.open_source)
         c.open_file_requested.connect(self.open_file_dialog)
         c.open_folder_requested.connect(self.open_folder_dialog)
@@ -141,7 +154,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         c.weights_file_requested.connect(self.open_weights_dialog)
         c.model_file_requested.connect(self.open_model_dialog)
         c.variants_changed.connect(lambda v: self._engine_request("variants", tuple(v)))
-        c.layers_changed.connect(lambda ly: post("layers", ly))
+        c.layers_changed.connect(lambda ly: send(SetView(layers=ly)))
         c.device_changed.connect(lambda d: self._engine_request("device", d))
         c.input_size_changed.connect(lambda n: self._engine_request("input_size", n or None))
         c.norm_changed.connect(self.set_norm)
@@ -149,9 +162,9 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         c.gamma_changed.connect(self.set_gamma)
         c.freeze_toggled.connect(self.set_frozen)
         c.play_toggled.connect(lambda playing: self.set_frozen(not playing))
-        c.step_requested.connect(lambda: post("step"))
-        c.seek_requested.connect(lambda i: post("seek", i))
-        c.mirror_toggled.connect(lambda on: post("mirror", on))
+        c.step_requested.connect(lambda: send(StepFrame()))
+        c.seek_requested.connect(lambda i: send(Seek(i)))
+        c.mirror_toggled.connect(lambda on: send(Mirror(on)))
         c.export_requested.connect(self.export_activations)
         c.screenshot_requested.connect(self.save_screenshot)
         c.export_folder_requested.connect(self.choose_export_folder)
@@ -160,12 +173,16 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
-        self.thread.start()
+        self.transport.start()
+
+    def send(self, command) -> None:
+        """Send one command (:mod:`engine.session.commands`) to the session."""
+        self.transport.send(command)
 
     def shutdown(self) -> None:
-        """Stop the engine's process (or thread) cleanly and wait for it; safe to call twice."""
-        if self.thread.running():
-            self.thread.stop()
+        """Stop the session's process (or thread) cleanly and wait for it; safe to call twice."""
+        if self.transport.running():
+            self.transport.stop()
 
     def closeEvent(self, event):  # noqa: N802 - Qt API
         self.save_settings()
@@ -173,33 +190,18 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         super().closeEvent(event)
 
     def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
-        s.setValue("export_folder", self.export_folder)
-        s.setValue("npz", self.controls.npz.isChecked())
-        if self.source_info is not None:
-            s.setValue("source", self.source_info.name)
-        if self.info is not None:
-            s.setValue("model", self.info.model)
-            s.setValue("variants", ",".join(self.info.variants))
-            s.setValue("layers", ",".join(ly.name for ly in self.info.layers))
-        s.setValue("norm", self.config.norm)
-        s.setValue("colormap", self.config.colormap)
-        s.setValue("gamma", self.config.gamma)
-        s.setValue("device", self.config.device)
-        s.setValue("trained", self.config.trained or "")
-        s.sync()
+        save_settings(self, self.settings)
 
     # -- requests ---------------------------------------------------------------------------
     def open_source(self, spec: str) -> None:
         self.set_frozen(False)
         self.show_message(f"opening {spec} …")
-        self.worker.post("source", spec)
+        self.send(SetSource(spec))
 
     def _engine_request(self, what: str, value) -> None:
+        """Rebuild the engine with one setting changed (model, weights, variants, ...)."""
         self.show_message(f"building {what} = {value} …")
-        self.worker.post(what, value)
+        self.send(Rebuild(**{what: value}))
 
     def _check_variant_count(self) -> None:
         n = len(self.controls.chosen_variants())
@@ -210,7 +212,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         if on == self.frozen:
             return
         self.frozen = on
-        self.worker.post("freeze", on)
+        self.send(Freeze(on))
         for b, checked in ((self.controls.freeze, on), (self.controls.play, on)):
             b.blockSignals(True)
             b.setChecked(checked)
@@ -223,21 +225,21 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         if not self.frozen:
             self.show_message("freeze first (Space), then nudge with the arrow keys")
             return
-        self.worker.post("nudge", (dx, dy))
+        self.send(Nudge(dx, dy))
 
     def set_colormap(self, name: str) -> None:
-        self.config.colormap = name
+        self.config = replace(self.config, colormap=name)
         self._show_colours()
-        self.worker.post("colormap", name)
+        self.send(SetView(colormap=name))
 
     def set_norm(self, mode: str) -> None:
-        self.config.norm = mode
-        self.worker.post("norm", mode)
+        self.config = replace(self.config, norm=mode)
+        self.send(SetView(norm=mode))
 
     def set_gamma(self, gamma: float) -> None:
-        self.config.gamma = gamma
+        self.config = replace(self.config, gamma=gamma)
         self._show_colours()
-        self.worker.post("gamma", gamma)
+        self.send(SetView(gamma=gamma))
 
     def _show_colours(self) -> None:
         cmap = colormap(self.config.colormap, self.config.gamma)
@@ -245,16 +247,16 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         self.panel.show_colours(cmap.lut, self.config.gamma)
 
     def _on_channel_clicked(self, layer: str, variant: str, channel: int) -> None:
-        self.worker.post("zoom", (layer, channel))
+        self.send(Zoom(layer, channel))
         self.show_message(f"zoom: {layer} channel {channel}")
 
-    # -- worker signals ---------------------------------------------------------------------
+    # -- the session's signals ---------------------------------------------------------------------
     def _on_engine(self, info: EngineInfo) -> None:
         self.info = info
         # the network settings the engine really runs with (a failed change is undone); the
         # display settings are the window's own
-        self.config = dataclasses.replace(info.config, norm=self.config.norm,
-                                          colormap=self.config.colormap, gamma=self.config.gamma)
+        self.config = replace(info.config, norm=self.config.norm,
+                              colormap=self.config.colormap, gamma=self.config.gamma)
         shapes = {k: mosaic_size(s, shrink_for(s, DISPLAY_MAX_SIDE)) for k, s in
                   info.shapes.items()}
         layer_names = [ly.name for ly in info.layers]
@@ -272,7 +274,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         if self.zoom.key is None or self.zoom.key[0] not in layer_names:
             first = next((ly.name for ly in info.layers if "site" in ly.kind), None)
             if first is not None:  # follow channel 0 of the first downsampling site
-                self.worker.post("zoom", (first, 0))
+                self.send(Zoom(first, 0))
         self.status_device.setText(f"device {info.device}")
         self.show_message(f"{info.model}: {len(info.variants)} variants x "
                           f"{len(layer_names)} layers")
@@ -284,7 +286,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         self.show_message(f"source {info.name}")
 
     def _on_result(self) -> None:
-        shown = self.worker.take_latest()
+        shown = self.transport.take_latest()
         if shown is None:
             return
         r = shown.result

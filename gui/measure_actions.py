@@ -1,7 +1,7 @@
 """The window's measures dock and its wiring: live measures, the shift probe, unit selection
 (receptive fields), spectra and differences.
 
-A mixin of :class:`gui.main_window.MainWindow`; it uses the window's ``worker``, ``grid``,
+A mixin of :class:`gui.main_window.MainWindow`; it uses the window's ``transport``, ``grid``,
 ``panel`` (the input view), ``set_frozen`` and status messages.
 """
 
@@ -10,13 +10,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from engine import Nudge, ResetNudge, SelectUnit, ShiftProbe
 from gui.measures_panel import MeasuresPanel
 
 DOCK_HEIGHT = 330  # px the measures dock starts with, under the input and the grid
 
 
 class MeasureActions:
-    """Builds the "Measures" dock and forwards its requests to the worker."""
+    """Builds the "Measures" dock and forwards its requests to the session."""
 
     def _make_measures(self) -> None:
         self.measures_panel = p = MeasuresPanel()
@@ -30,12 +31,12 @@ class MeasureActions:
         self.measures_dock = dock
         self.view_menu.addAction(dock.toggleViewAction())
         self._shown_boxes = None
-        p.request.connect(self.worker.post)
+        p.request.connect(self.send)
         p.probe.run_requested.connect(self.run_shift_probe)
-        p.probe.nudge_requested.connect(lambda dx, dy: self.worker.post("nudge", (dx, dy)))
-        p.probe.reset_nudge_requested.connect(lambda: self.worker.post("reset_nudge"))
+        p.probe.nudge_requested.connect(lambda dx, dy: self.send(Nudge(dx, dy)))
+        p.probe.reset_nudge_requested.connect(lambda: self.send(ResetNudge()))
         p.rf.clear_requested.connect(self.clear_unit)
-        self.worker.probe_ready.connect(self._on_probe)
+        self.transport.probe_ready.connect(self._on_probe)
         self.grid.unit_clicked.connect(self.select_unit)
         self.grid.channel_clicked.connect(self._follow_zoom)
         dock.visibilityChanged.connect(self._measures_visible)
@@ -47,10 +48,10 @@ class MeasureActions:
     # -- requests ---------------------------------------------------------------------------
     def select_unit(self, layer: str, variant: str, channel: int, y: int, x: int) -> None:
         """Follow the receptive fields of one unit (a click on a mosaic)."""
-        self.worker.post("unit", (variant, layer, channel, y, x))
+        self.send(SelectUnit((variant, layer, channel, y, x)))
 
     def clear_unit(self) -> None:
-        self.worker.post("unit", None)
+        self.send(SelectUnit(None))
 
     def _follow_zoom(self, layer: str, variant: str, channel: int) -> None:
         self.measures_panel.spectrum.follow_zoom(layer, channel)
@@ -60,7 +61,7 @@ class MeasureActions:
         """Freeze the frame and sweep a shift over it (the answer comes by probe_ready)."""
         self.set_frozen(True)
         self.measures_panel.probe.set_running()
-        self.worker.post("probe")
+        self.send(ShiftProbe())
         self.show_message("shift probe: sweeping the frozen frame …")
 
     def _on_probe(self, result) -> None:

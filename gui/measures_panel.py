@@ -1,9 +1,9 @@
 """The measures dock's contents: a colour legend of the variants over seven tabs (Live,
 Network, Cost, Shift probe, Receptive field, Spectrum, Difference).
 
-It takes every :class:`gui.messages.Shown` but does real work only when something new arrived:
+It takes every :class:`engine.Shown` but does real work only when something new arrived:
 new measures (a new :class:`engine.Measures` object), or new probe answers. What the
-worker should keep computing follows what is on screen: ``request(command, payload)`` asks for
+session should keep computing follows what is on screen: ``request(command)`` asks for
 the spectrum and the difference only while their tab is shown.
 """
 
@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from engine import ShowDifference, ShowSpectrum
 from gui.colors import legend_html
 from gui.cost_table import CostTable
 from gui.difference_panel import DifferencePanel
@@ -27,9 +28,9 @@ SLOW_TABS_S = 0.5   # the Network and Cost tabs refresh at most twice a second
 
 
 class MeasuresPanel(QWidget):
-    """``request(command, payload)``: a probe for the worker to keep live (or None to stop)."""
+    """``request(command)``: a probe for the session to keep live (or to stop)."""
 
-    request = Signal(str, object)
+    request = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -69,7 +70,7 @@ class MeasuresPanel(QWidget):
                  if "site" in ly.kind}
         self.legend.setText("Variants: " + legend_html(variants, variants))
         self.measures = None
-        self._posted.clear()  # the worker forgot its requests
+        self._posted.clear()  # the session forgot its requests
         self.live.set_layout(variants, layers)
         self.network.set_layout(variants)
         self.cost.set_layout(variants, layers)
@@ -110,14 +111,14 @@ class MeasuresPanel(QWidget):
             self.cost.show_measures(self.measures)
 
     def sync_requests(self) -> None:
-        """Ask the worker for the spectrum / difference only while their tab is on screen."""
+        """Ask the session for the spectrum / difference only while their tab is on screen."""
         current = self.tabs.currentWidget()
-        want = {"spectrum": self.spectrum.key() if current is self.spectrum else None,
-                "difference": self.difference.key() if current is self.difference else None}
-        for what, key in want.items():
+        want = {ShowSpectrum: self.spectrum.key() if current is self.spectrum else None,
+                ShowDifference: self.difference.key() if current is self.difference else None}
+        for command, key in want.items():
             key = key if self.on_screen else None
-            if self._posted.get(what, None) != key:
-                self._posted[what] = key
-                self.request.emit(what, key)
+            if self._posted.get(command, None) != key:
+                self._posted[command] = key
+                self.request.emit(command(key))
         if current in (self.network, self.cost):
             self.refresh()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
+from engine import ResetNudge, StepFrame
+
 
 def make_menus(window) -> None:
     """Add the menus and shortcuts of :class:`gui.main_window.MainWindow` (sets its
@@ -28,10 +30,10 @@ def make_menus(window) -> None:
     action(file_menu, "Copy sheet to clipboard", ["Ctrl+Shift+C"], window.copy_sheet)
     action(file_menu, "Quit", ["Ctrl+Q"], window.close)
     action(view_menu, "Freeze / unfreeze", ["Space"], lambda: window.set_frozen(not window.frozen))
-    action(view_menu, "Step one frame", ["."], lambda: window.worker.post("step"))
+    action(view_menu, "Step one frame", ["."], lambda: window.send(StepFrame()))
     action(view_menu, "Mirror", ["M"], window.controls.mirror.toggle)
     action(view_menu, "Fit grid", ["F"], window.grid.fit)
-    action(view_menu, "Reset nudge", ["Home"], lambda: window.worker.post("reset_nudge"))
+    action(view_menu, "Reset nudge", ["Home"], lambda: window.send(ResetNudge()))
     action(help_menu, "Keyboard shortcuts", ["F1", "?", "Shift+?"], window.help.toggle)
     for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1),
                           "Down": (0, 1)}.items():

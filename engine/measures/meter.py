@@ -96,6 +96,31 @@ class StepData:
     layer_ms: Mapping[str, Mapping[str, float]]     # variant -> row -> ms (running mean)
 
 
+@dataclass
+class Tally:
+    """The newest values of a run of jobs: the live ones, or one :meth:`Meter.measure_all`."""
+
+    agree: dict[str, deque]                     # variant -> recent crop-pair agreements
+    values: dict = field(default_factory=dict)  # metric -> variant -> row -> value
+    counts: dict = field(default_factory=dict)  # metric -> variant -> row -> sample count
+    diagonal: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    diagonal_shifts: tuple[int, ...] = ()
+
+    def put(self, metric: str, variant: str, layer: str, value: float,
+            n: int | None = None) -> None:
+        self.values.setdefault(metric, {}).setdefault(variant, {})[layer] = float(value)
+        if n is not None:
+            self.counts.setdefault(metric, {}).setdefault(variant, {})[layer] = int(n)
+
+    def snapshot(self, frame_index: int, ms: float) -> Measures:
+        def freeze(tree):
+            return MappingProxyType({m: MappingProxyType({v: MappingProxyType(dict(d))
+                                                          for v, d in per.items()})
+                                     for m, per in tree.items()})
+        return Measures(frame_index, freeze(self.values), MappingProxyType(dict(self.diagonal)),
+                        self.diagonal_shifts, ms, freeze(self.counts))
+
+
 class Meter:
     """Measures of one engine's variants (see the module docstring).
 
@@ -118,11 +143,7 @@ class Meter:
         self.device, self.memory_format = device, memory_format
         self.rng = np.random.default_rng(seed)
         self.pairs = pairs
-        self.values: dict[str, dict[str, dict[str, float]]] = {}
-        self.counts: dict[str, dict[str, dict[str, int]]] = {}
-        self.diagonal: dict[str, tuple[float, ...]] = {}
-        self.diagonal_shifts: tuple[int, ...] = ()
-        self._agree = {v: deque(maxlen=window) for v in self.variant_names}
+        self.live = Tally({v: deque(maxlen=window) for v in self.variant_names})
         # one job per variant each, so that no frame waits for more than one variant's pass
         self._jobs = deque([(job, v) for job in JOBS for v in self.variant_names])
         self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
@@ -162,12 +183,12 @@ class Meter:
                 self._jobs.rotate(-1)
             job, variant = self._jobs[0]
             self._jobs.rotate(-1)
-        getattr(self, f"_job_{job}")(step, (variant,))
+        getattr(self, f"_job_{job}")(self.live, step, (variant,))
         # the jobs' batches (shifted copies, crops) and captured rows are the largest
         # transient buffers; without this the heap keeps their high-water mark (~200 MB at
         # 224x224). Costs a job ~30% more time in page faults; the budget spaces jobs out.
         release_host_memory()
-        self._refresh_cheap(step)
+        self._refresh_cheap(self.live, step)
         self.ticks += 1
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(step.index)
@@ -178,37 +199,26 @@ class Meter:
         return self.ticks >= len(self._jobs)
 
     def measure_all(self, step: StepData, jobs: tuple[str, ...] = JOBS) -> Measures:
-        """These jobs on ``step`` now (consistency from fresh pairs of this input only)."""
+        """These jobs on ``step`` now, in a tally of their own (consistency from fresh pairs of
+        this input only): the live measures, their windows and their job order stay as they
+        are."""
         t0 = time.perf_counter()
+        tally = Tally({v: deque() for v in self.variant_names})
         if "shift" in jobs:
-            self._job_shift(step)
+            self._job_shift(tally, step)
         if step.logits:
             if "consistency" in jobs:
-                for q in self._agree.values():
-                    q.clear()
-                self._job_consistency(step, pairs=4)
+                self._job_consistency(tally, step, pairs=4)
             if "diagonal" in jobs:
-                self._job_diagonal(step)
-        self._refresh_cheap(step)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return self.snapshot(step.index)
+                self._job_diagonal(tally, step)
+        self._refresh_cheap(tally, step)
+        return tally.snapshot(step.index, (time.perf_counter() - t0) * 1000)
 
     def snapshot(self, frame_index: int) -> Measures:
-        def freeze(tree):
-            return MappingProxyType({m: MappingProxyType({v: MappingProxyType(dict(d))
-                                                          for v, d in per.items()})
-                                     for m, per in tree.items()})
-        return Measures(frame_index, freeze(self.values),
-                        MappingProxyType(dict(self.diagonal)), self.diagonal_shifts,
-                        self.last_ms, freeze(self.counts))
+        """The live measures now."""
+        return self.live.snapshot(frame_index, self.last_ms)
 
-    def _put(self, metric: str, variant: str, layer: str, value: float,
-             n: int | None = None) -> None:
-        self.values.setdefault(metric, {}).setdefault(variant, {})[layer] = float(value)
-        if n is not None:
-            self.counts.setdefault(metric, {}).setdefault(variant, {})[layer] = int(n)
-
-    def _job_shift(self, step: StepData, variants=None) -> None:
+    def _job_shift(self, tally: Tally, step: StepData, variants=None) -> None:
         x, circular = step.input, self.net.circular
         batch = torch.cat([x] + [_shift(x, dx, dy, circular) for dx, dy in SHIFTS])
         batch = batch.contiguous(memory_format=self.memory_format)
@@ -229,12 +239,12 @@ class Meter:
                         continue
                     maps = cap.maps[ly.name].float()
                     d = ms.shift_cosines(maps[0], maps[1:], SHIFTS, int(r.jump), circular)
-                    self._put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
-                    self._put("shift_cosine_subpx", v, ly.name, d[3])
+                    tally.put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
+                    tally.put("shift_cosine_subpx", v, ly.name, d[3])
                 self.site_maps[v] = dict(tap.maps)
                 for site, m in tap.maps.items():
                     for metric in site_metrics:
-                        self._put(metric.name, v, site, metric.compute(m.presample, m.stride))
+                        tally.put(metric.name, v, site, metric.compute(m.presample, m.stride))
 
     def _crops(self, x: torch.Tensor, offsets: list[tuple[int, int]], margin: int):
         h, w = x.shape[-2:]
@@ -262,7 +272,8 @@ class Meter:
                 out[v] = torch.cat(parts)
         return out
 
-    def _job_consistency(self, step: StepData, variants=None, pairs: int | None = None) -> None:
+    def _job_consistency(self, tally: Tally, step: StepData, variants=None,
+                         pairs: int | None = None) -> None:
         x = step.input
         m = self._margin(x)
         n = pairs or self.pairs
@@ -270,25 +281,25 @@ class Meter:
         probs = self._classify(self._crops(x, offsets, m), variants)
         for v, p in probs.items():
             top = p.argmax(1).cpu().numpy()
-            self._agree[v].extend(bool(a == b) for a, b in zip(top[0::2], top[1::2],
+            tally.agree[v].extend(bool(a == b) for a, b in zip(top[0::2], top[1::2],
                                                                strict=True))
-            self._put("consistency", v, NETWORK_ROW, float(np.mean(self._agree[v])),
-                      n=len(self._agree[v]))
+            tally.put("consistency", v, NETWORK_ROW, float(np.mean(tally.agree[v])),
+                      n=len(tally.agree[v]))
 
-    def _job_diagonal(self, step: StepData, variants=None) -> None:
+    def _job_diagonal(self, tally: Tally, step: StepData, variants=None) -> None:
         x = step.input
         m = min(self._margin(x), 16)
         shifts = list(range(m + 1))
         probs = self._classify(self._crops(x, [(d, d) for d in shifts], m), variants)
         for v, p in probs.items():
             cls = int(p[0].argmax())
-            self.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())
+            tally.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())
             top = p.argmax(1).cpu().numpy()
-            self._put("top1_change", v, NETWORK_ROW, float(np.mean(top[1:] != top[:-1])),
+            tally.put("top1_change", v, NETWORK_ROW, float(np.mean(top[1:] != top[:-1])),
                       n=len(top) - 1)
-        self.diagonal_shifts = tuple(shifts)
+        tally.diagonal_shifts = tuple(shifts)
 
-    def _refresh_cheap(self, step: StepData) -> None:
+    def _refresh_cheap(self, tally: Tally, step: StepData) -> None:
         before, now = step.previous, step.maps
         cost = self.cost()
         frame_metrics = [m for m in catalogue.of(job="frame") if m.compute is not None]
@@ -296,13 +307,13 @@ class Meter:
             for ly in step.layers:
                 if v in before and ly.name in before[v] and ly.name in now.get(v, {}):
                     for metric in frame_metrics:
-                        self._put(metric.name, v, ly.name,
+                        tally.put(metric.name, v, ly.name,
                                   metric.compute(now[v][ly.name], before[v][ly.name]))
                 params, macs = cost[v].get(ly.name, (0, 0))
-                self._put("params", v, ly.name, params)
-                self._put("macs", v, ly.name, macs)
+                tally.put("params", v, ly.name, params)
+                tally.put("macs", v, ly.name, macs)
                 if ly.name in step.layer_ms.get(v, {}):
-                    self._put("ms", v, ly.name, step.layer_ms[v][ly.name])
+                    tally.put("ms", v, ly.name, step.layer_ms[v][ly.name])
 
 
 def _shift(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 
 from engine.engine import EngineConfig  # noqa: E402
 from gui.main_window import DISPLAY_MAX_SIDE, MainWindow  # noqa: E402
-from gui.threads import WorkerThread  # noqa: E402
+from gui.transport import TransportSignals  # noqa: E402
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -18,10 +18,10 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
     yield
-    running = [t for t in list(WorkerThread.instances) if t.running()]
+    running = [t for t in list(TransportSignals.instances) if t.running()]
     for t in running:
         t.stop()
-    assert not running, "a test left the engine thread running"
+    assert not running, "a test left the session running (its thread or process)"
 
 
 @pytest.fixture

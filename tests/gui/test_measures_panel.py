@@ -16,6 +16,7 @@ from engine.engine import Engine, EngineConfig
 from engine.measures.catalogue import NETWORK_ROW
 from engine.measures.probes import receptive_field
 from engine.measures.throttle import Throttle
+from engine.session.commands import ShowSpectrum
 from gui.app import SHIPPED
 from gui.rf_panel import INACTIVE
 
@@ -194,7 +195,7 @@ def test_clicking_a_unit_draws_its_receptive_fields_and_the_erf_arrives(mwin, qt
 
 def test_the_shift_probe_button_delivers_curves_and_animates(mwin, qtbot):
     probe = _tab(mwin, "Shift probe")
-    with qtbot.waitSignal(mwin.worker.probe_ready, timeout=90_000) as sig:
+    with qtbot.waitSignal(mwin.transport.probe_ready, timeout=90_000) as sig:
         qtbot.mouseClick(probe.run, Qt.MouseButton.LeftButton)
     assert mwin.frozen and sig.args[0] is not None
     assert probe.run.isEnabled() and probe.animate.isEnabled()
@@ -258,22 +259,29 @@ def test_difference_shows_the_mosaic_of_a_minus_b(mwin, qtbot):
 
 
 def test_a_bad_probe_request_is_reported_and_the_display_goes_on(mwin, qtbot):
-    mwin.worker.post("spectrum", ("features.0", 0))              # not a downsampling site
+    mwin.send(ShowSpectrum(("features.0", 0)))                      # not a downsampling site
     qtbot.waitUntil(lambda: "not a downsampling site" in mwin.last_error, timeout=20_000)
     start = mwin.frames_shown
     qtbot.waitUntil(lambda: mwin.frames_shown > start + 2, timeout=20_000)
     assert mwin.last.probes.spectrum_key is None
 
 
-def test_ctrl_e_exports_the_measures_too(mwin, qtbot):
-    qtbot.waitUntil(lambda: mwin.measures_panel.measures is not None, timeout=60_000)
-    with qtbot.waitSignal(mwin.worker.exported, timeout=60_000) as sig:
+def test_ctrl_e_exports_the_measures_too_and_leaves_the_live_ones(mwin, qtbot):
+    qtbot.waitUntil(lambda: mwin.measures_panel.measures is not None and
+                    (mwin.measures_panel.measures.count("consistency", "max", NETWORK_ROW) or 0)
+                    >= 6, timeout=60_000)                  # a few live pairs gathered
+    pairs = mwin.measures_panel.measures.count("consistency", "max", NETWORK_ROW)
+    with qtbot.waitSignal(mwin.transport.exported, timeout=60_000) as sig:
         qtbot.keyClick(mwin, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     folder = Path(sig.args[0])
     found = list(folder.rglob("measures.csv"))
     assert found, f"no measures.csv in {sorted(p.name for p in folder.rglob('*'))}"
     text = found[0].read_text()
     assert "shift_cosine" in text and "blur" in text
+    start = mwin.frames_shown
+    qtbot.waitUntil(lambda: mwin.frames_shown > start + 2, timeout=20_000)
+    now = mwin.last.result.measures                     # the Network tab's window goes on
+    assert now.count("consistency", "max", NETWORK_ROW) >= pairs  # not reset to 4 fresh pairs
 
 
 def test_a_throttle_runs_new_requests_at_once_and_keeps_to_its_budget():

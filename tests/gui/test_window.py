@@ -4,6 +4,7 @@ bad files, shortcuts, settings, and a clean shutdown."""
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -11,6 +12,7 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 
 from engine.display.colormaps import colormap
 from engine.display.mosaic import mosaic_size, shrink_for
+from engine.session.commands import Seek, StepFrame
 from engine.sources.preprocess import shift_image
 
 
@@ -28,7 +30,7 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     assert len(window.grid.cells) == 4 * 8
     item = window.grid.cells[("blur", "features.2")]
     side = window.grid.resolution                   # what the grid asked for at its zoom
-    assert 128 <= side <= 1024 and window.worker.config.max_side == side
+    assert 128 <= side <= 1024 and window.transport.config.max_side == side
     expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), side))
     assert item.image.shape == expect and item.image.dtype == np.uint8
     assert item.view_info.mosaic.shape == expect and item.view_info.mosaic.max() > 0
@@ -106,7 +108,9 @@ def test_screenshot_writes_a_png_and_never_overwrites(window, qtbot):
 
 def test_export_activations_writes_what_the_command_writes(window, qtbot):
     window.controls.npz.setChecked(True)
-    with qtbot.waitSignal(window.worker.exported, timeout=30_000) as sig:
+    shown = wait_new(qtbot, window)
+    on_screen = shown.result.views["blur"]["features.0"].mosaic.shape
+    with qtbot.waitSignal(window.transport.exported, timeout=30_000) as sig:
         window.export_activations()
     folder = Path(sig.args[0])
     frame = folder / "frame_0000"
@@ -115,7 +119,25 @@ def test_export_activations_writes_what_the_command_writes(window, qtbot):
     assert record["frame_index"] == window.last.result.frame_index or record["frame_index"] >= 0
     assert len(list((frame / "blur").glob("*.png"))) == 8
     assert np.load(frame / "activations.npz")["max/features.2"].shape == (16, 112, 112)
+    # the mosaics at native resolution, as `main.py export` writes them, not as shown
+    png = cv2.imread(str(frame / "blur" / "features.0.png"))
+    assert png.shape[:2] == mosaic_size((16, 224, 224)) == (899, 899) != on_screen
     assert str(folder) in window.status_message.text()
+
+
+def test_a_failed_open_keeps_the_video_playing(make_window, qtbot, video_files, not_image):
+    w = make_window(str(video_files["avi"]))
+    qtbot.waitUntil(lambda: w.frames_shown >= 2 and w.source_info is not None, timeout=30_000)
+    w.open_source(str(not_image))
+    qtbot.waitUntil(lambda: "notes.png" in w.last_error, timeout=20_000)
+    assert w.source_info.name == str(video_files["avi"])
+    assert w.controls.source_label.text().startswith(str(video_files["avi"]))
+    seen = {wait_new(qtbot, w).source_position for _ in range(4)}
+    assert len(seen) >= 2                                    # it still plays
+    qtbot.keyClick(w, Qt.Key.Key_Space)                      # and Space and step still work
+    at = wait_new(qtbot, w, lambda s: s.stats["frozen"]).source_position
+    w.send(StepFrame())
+    assert wait_new(qtbot, w, lambda s: s.source_position != at).source_position == (at + 1) % 12
 
 
 def test_copy_sheet_puts_an_image_on_the_clipboard(window):
@@ -149,10 +171,10 @@ def test_a_video_can_be_paused_stepped_and_sought(make_window, qtbot, video_file
     assert w.controls.seek.isEnabled() and w.controls.seek.maximum() == 11
     w.set_frozen(True)
     now = wait_new(qtbot, w, lambda s: s.stats["frozen"]).source_position
-    w.worker.post("step")
+    w.send(StepFrame())
     stepped = wait_new(qtbot, w, lambda s: s.source_position != now)
     assert stepped.source_position == (now + 1) % 12
-    w.worker.post("seek", 7)
+    w.send(Seek(7))
     sought = wait_new(qtbot, w, lambda s: s.source_position == 7)
     assert sought.result.frame_index == 7
 
@@ -209,7 +231,7 @@ def test_settings_persist_between_launches(make_window, qtbot, settings):
     w = make_window("pattern:grating", model="tiny", variants=("max", "blur"))
     qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=30_000)
     w.close()
-    assert not w.thread.running()
+    assert not w.transport.running()
     from gui.app import make_config
 
     class Args:
@@ -225,7 +247,7 @@ def test_settings_persist_between_launches(make_window, qtbot, settings):
 def test_ctrl_q_closes_and_stops_the_thread(window, qtbot, key):
     qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
-    assert not window.thread.running()
+    assert not window.transport.running()
 
 
 def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, qtbot):
@@ -233,7 +255,7 @@ def test_an_unavailable_device_is_reported_and_the_engine_keeps_running(window, 
     window.controls.device_changed.emit("cuda")
     qtbot.waitUntil(lambda: "cuda" in window.last_error.lower(), timeout=20_000)
     qtbot.waitUntil(lambda: window.config.device == "cpu", timeout=20_000)
-    assert window.worker.config.device == "cpu"
+    assert window.transport.config.device == "cpu"
     wait_new(qtbot, window)
 
 
@@ -251,7 +273,7 @@ def test_a_weights_file_loads_and_the_random_weights_banner_goes(window, qtbot, 
     (tmp_path / "bad.pt").write_bytes(b"not weights")
     window._engine_request("weights", str(tmp_path / "bad.pt"))
     qtbot.waitUntil(lambda: "bad.pt" in window.last_error, timeout=30_000)
-    assert window.worker.config.weights == str(tmp_path / "tiny.pt")   # the good ones stay
+    assert window.transport.config.weights == str(tmp_path / "tiny.pt")   # the good ones stay
 
 
 def test_the_app_opens_on_the_shipped_trained_variants_by_default(settings):

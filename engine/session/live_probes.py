@@ -2,7 +2,7 @@
 fields (theoretical boxes and the effective field), a site's spectra, and the difference of two
 variants' maps.
 
-A :class:`LiveProbes` lives in the worker thread next to the engine. The GUI states what it
+A :class:`LiveProbes` lives in the session next to the engine. The GUI states what it
 wants (:meth:`LiveProbes.request`); after every engine step :meth:`LiveProbes.update` runs the
 jobs that are due and returns a :class:`ProbeViews` holding the newest answer of each. A job
 runs at once when its request is new, and is then repeated at most every ``interval`` seconds
@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine import ERF, PoolScopeError, Throttle, difference, receptive_field, spectrum
+from engine.errors import PoolScopeError
+from engine.measures.probes import ERF, difference, receptive_field, spectrum
+from engine.measures.throttle import Throttle
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class ProbeViews:
 
 
 class LiveProbes:
-    """Requests and throttled answers of the live probes (worker thread only)."""
+    """Requests and throttled answers of the live probes (the session's)."""
 
     def __init__(self):
         self.unit: tuple | None = None

@@ -1,0 +1,92 @@
+"""A session in a child process of its own: :func:`serve` is the process's whole life.
+
+The window's side is ``gui/remote.py``. Messages are tuples over one duplex pipe:
+
+* to the child: ``("command", Command)``, ``("taken",)`` once the window took the last view,
+  ``("stop",)``;
+* from the child: ``("hello", pid)``, ``("events", [event, ...])``, ``("shown", Shown)``
+  (packed by :mod:`engine.session.wire`), and last ``("stopped", qt_modules)`` with the Qt
+  modules the process ever imported (none: the child runs no Qt).
+
+The newest view wins across the pipe: the child sends one only after the window took the
+previous one, and keeps just the newest meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+
+from engine.session import loop
+from engine.session.session import Session
+from engine.session.wire import pack
+
+QT = ("PySide6", "shiboken6", "pyqtgraph")
+
+
+def qt_modules() -> list[str]:
+    """The Qt (or pyqtgraph) modules this process has imported."""
+    return sorted(m for m in sys.modules if m.split(".")[0] in QT)
+
+
+def serve(conn, config, source: str | None) -> None:
+    """Run a :class:`Session` on ``config`` and ``source`` until the window says stop."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    inbox: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    lock = threading.Lock()
+    state = {"ready": True, "pending": None, "last": None}
+
+    def send(*msg) -> None:
+        with lock:
+            _send(msg)
+
+    def _send(msg) -> None:  # holding the lock
+        try:
+            conn.send(msg)
+        except (OSError, EOFError, BrokenPipeError):
+            stop.set()
+            inbox.put(loop.STOP)
+
+    def send_shown(shown) -> None:  # holding the lock
+        _send(("shown", pack(shown, state["last"])))
+        state["last"] = shown
+
+    def on_shown(shown) -> None:
+        with lock:
+            if state["ready"]:
+                state["ready"] = False
+                send_shown(shown)
+            else:
+                state["pending"] = shown  # the newest wins
+
+    def on_events(events) -> None:
+        if events:
+            send("events", events)
+
+    def read() -> None:
+        while True:
+            try:
+                msg = conn.recv()
+            except (OSError, EOFError):
+                msg = ("stop",)
+            if msg[0] == "stop":
+                stop.set()
+                inbox.put(loop.STOP)
+                return
+            if msg[0] == "taken":
+                with lock:
+                    if state["pending"] is not None:
+                        send_shown(state["pending"])
+                        state["pending"] = None
+                    else:
+                        state["ready"] = True
+            else:
+                inbox.put(msg[1])
+
+    send("hello", os.getpid())
+    threading.Thread(target=read, name="poolscope-session-pipe", daemon=True).start()
+    loop.run(Session(config, source), inbox, stop, on_events, on_shown)
+    send("stopped", qt_modules())

@@ -1,0 +1,53 @@
+"""Running a session: one loop, whether a thread or a child process runs it.
+
+:func:`run` takes commands from a queue, carries them out, steps the session when it is due
+and hands what comes out to two callbacks: ``on_events(list)`` and ``on_shown(Shown)``. It
+drains every queued command before the next step, blocks while there is nothing to do (a
+frozen frame), and stops when ``stop`` is set (put :data:`STOP` in the queue to wake it). No
+Qt: the window's transports (``gui/transport.py``, ``gui/remote.py``) give it the queue and
+the callbacks.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+from engine.session.messages import Failed
+from engine.session.session import Session
+
+STOP = "stop"  # put in the queue after setting ``stop``, to wake a loop waiting for commands
+
+
+def run(session: Session, inbox: queue.Queue, stop: threading.Event,
+        on_events: Callable[[list], None], on_shown: Callable[[object], None]) -> None:
+    """Run ``session`` until ``stop`` is set (see the module docstring)."""
+    session.cancel = stop.is_set  # a long job (a shift probe) stops between forward passes
+    try:
+        on_events(session.start())
+        while not stop.is_set():
+            wait = session.next_step_in()
+            try:
+                command = inbox.get_nowait() if wait == 0 else inbox.get(timeout=wait)
+            except queue.Empty:
+                command = None
+            if stop.is_set() or command == STOP:
+                break
+            if command is not None:
+                on_events(_guard(session.handle, command))
+                continue  # every queued command before the next step
+            shown, events = session.step()
+            on_events(events)
+            if shown is not None:
+                on_shown(shown)
+    finally:
+        session.close()
+
+
+def _guard(handle, command) -> list:
+    """``handle(command)``; a bug in one command is reported, the loop goes on."""
+    try:
+        return handle(command)
+    except Exception as e:  # noqa: BLE001 - the session must outlive any one command
+        return [Failed(f"{type(e).__name__}: {e}")]

@@ -1,0 +1,90 @@
+"""What a session tells its window: the frozen view of each step (:class:`Shown`) and events.
+
+Every event is one of the classes below; a transport hands each to the window as it comes
+(a Qt signal per kind, in ``gui/transport.py``). All are plain picklable values, so they cross
+a pipe as they are (:mod:`engine.session.wire`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.engine import EngineConfig, FrameResult
+from engine.session.live_probes import ProbeViews
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the window shows for one frame: the engine's result plus live context."""
+
+    result: FrameResult
+    seq: int                                # the session's step counter (a stale-check key)
+    zoom: dict[str, np.ndarray] | None      # variant -> float (H, W) of the zoomed channel
+    zoom_key: tuple[str, int] | None        # (layer, channel) of ``zoom``
+    lut: np.ndarray                         # (256, 3) uint8 table the mosaics were made for
+    source_position: int | None             # video frame index, else None
+    stats: dict = field(default_factory=dict)  # camera_fps, engine_fps, dropped, frozen, nudge
+    probes: ProbeViews | None = None        # receptive fields, spectra, difference (if asked)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Announced whenever the network, its variants or its rows change."""
+
+    model: str
+    variants: tuple[str, ...]
+    layers: tuple                            # engine.network.rows.Layer, in row order
+    all_layers: tuple
+    shapes: dict                             # (variant, layer) -> (C, H, W)
+    input_size: tuple[int, int]
+    device: str
+    untrained: bool
+    notes: dict                              # variant -> {site: what it became}
+    config: EngineConfig                     # the settings the engine now runs with
+    titles: dict                             # variant -> column title
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Announced whenever a source opened."""
+
+    name: str
+    size: tuple[int, int]
+    live: bool
+    frame_count: int = 0
+    fps: float = 0.0
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A one-line error for the status bar; the session keeps running."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The folder an export went to."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class ProbeDone:
+    """The answer to a shift probe: an :class:`engine.measures.probes.ProbeResult`, or None if
+    it failed (the error came as a :class:`Failed`)."""
+
+    result: object
+
+
+@dataclass(frozen=True)
+class EngineRated:
+    """Frames stepped and seconds taken by an ``EngineRate`` command (the engine alone)."""
+
+    frames: int
+    seconds: float
+
+
+EVENTS = (EngineInfo, SourceInfo, Failed, Exported, ProbeDone, EngineRated)

@@ -1,0 +1,348 @@
+"""The session: everything a window drives, without the window.
+
+A :class:`Session` owns the frame source, the engine, freeze / nudge / mirror / seek, the zoomed
+channel, the live probes, exports and probes. It is driven by the frozen commands of
+:mod:`engine.session.commands` (:meth:`Session.handle`) and stepped by whoever runs it
+(:meth:`Session.step`); both return the events to pass on (:mod:`engine.session.messages`).
+It never imports Qt: a thread or a child process runs it (:mod:`engine.session.loop`), and a
+test can drive it directly.
+
+Its :attr:`config` is immutable and its own: a change builds a new one, and a failed rebuild
+keeps the engine and the config that work.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import fields, replace
+from functools import singledispatchmethod
+
+import numpy as np
+
+from engine.engine import Engine, EngineConfig
+from engine.errors import PoolScopeError
+from engine.measures.probes import shift_probe
+from engine.output.export import export_frame, new_export_dir
+from engine.session import commands as c
+from engine.session.live_probes import LiveProbes
+from engine.session.messages import (
+    EngineInfo,
+    EngineRated,
+    Exported,
+    Failed,
+    ProbeDone,
+    Shown,
+    SourceInfo,
+)
+from engine.sources.frames import Frame, FrameSource
+from engine.sources.openers import open_default, open_source
+from engine.sources.preprocess import fit_frame, shift_image
+
+REBUILT = tuple(f.name for f in fields(c.Rebuild))
+
+
+class Session:
+    """The source, the engine and the live view of one window (see the module docstring).
+
+    Parameters
+    ----------
+    config : EngineConfig
+        What to build first.
+    source : str, optional
+        What to open first (None: the webcam if one opens, else the moving pattern).
+    """
+
+    def __init__(self, config: EngineConfig, source: str | None = None):
+        self.config = config
+        self.engine: Engine | None = None
+        self.source: FrameSource | None = None
+        self._first_source = source
+        self.cancel = lambda: False  # asked between forward passes of long jobs (a probe)
+        self._frozen: Frame | None = None
+        self._nudge = (0.0, 0.0)
+        self._mirror = False
+        self._zoom: tuple[str, int] | None = None
+        self.rows: tuple[str, ...] | None = None  # the rows on screen (None: all)
+        self._dirty = False
+        self._seq = 0
+        self._recent: deque[tuple[int, Frame, Frame]] = deque(maxlen=4)  # seq, raw, viewed
+        self._times: deque[float] = deque(maxlen=30)
+        self.probes = LiveProbes()
+        self._events: list = []
+
+    # -- what the runner calls ----------------------------------------------------------------
+    def start(self) -> list:
+        """Build the engine and open the first source; the events that follow."""
+        self._build(self.config)
+        try:
+            self._open(self._first_source)
+        except PoolScopeError as e:
+            self._events.append(Failed(str(e)))
+        return self._take()
+
+    def handle(self, command: c.Command) -> list:
+        """Carry out one command; the events that follow (an error is a :class:`Failed`)."""
+        try:
+            self._do(command)
+        except PoolScopeError as e:
+            self._events.append(Failed(str(e)))
+        self._dirty = True
+        return self._take()
+
+    def next_step_in(self) -> float | None:
+        """Seconds until :meth:`step` is due (0: now); None: not until a command comes."""
+        if self.engine is None or self.source is None:
+            return None
+        if self._frozen is None or self._dirty:
+            return 0.0
+        return self.probes.pending or None  # frozen: again when a skipped probe is due
+
+    def step(self) -> tuple[Shown | None, list]:
+        """Step the engine on the next frame (or the frozen one): the view and the events."""
+        if self.engine is None or self.source is None:
+            return None, self._take()
+        self._dirty = False
+        shown = None
+        try:
+            shown = self._step_once()
+        except PoolScopeError as e:  # the source failed (e.g. a camera unplugged)
+            self._events.append(Failed(str(e)))
+            self.source.close()
+            self.source = None
+        except Exception as e:  # noqa: BLE001 - a session must never die silently
+            self._events.append(Failed(f"{type(e).__name__}: {e}"))
+        return shown, self._take()
+
+    def close(self) -> None:
+        """Release the source (the runner calls this as it stops)."""
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+
+    # -- building and opening -----------------------------------------------------------------
+    def _build(self, config: EngineConfig) -> bool:
+        try:
+            engine = Engine(config)
+        except PoolScopeError as e:
+            self._events.append(Failed(str(e)))
+            return False
+        self.engine, self.config = engine, engine.config
+        self._announce()
+        return True
+
+    def _announce(self) -> None:
+        e = self.engine
+        self.probes.reset()
+        net = e.network
+        self._events.append(EngineInfo(
+            net.spec.name, e.variant_names, tuple(e.layers), tuple(net.layers), e.view_shapes(),
+            net.input_size, str(e.device), net.untrained,
+            {v: dict(net.variants[v].notes) for v in e.variant_names}, e.config,
+            {v: v + (f" ({op.init_note})" if (op := net.variants[v].operator).init_note
+                     and v not in (net.trained or {}) else "")
+             for v in e.variant_names}))
+        self._dirty = True
+
+    def _open(self, spec: str | None) -> None:
+        """Open ``spec``; on failure the source that runs keeps running."""
+        new = open_source(spec, realtime=True) if spec else open_default()
+        old, self.source = self.source, new
+        if old is not None:
+            old.close()
+        self._frozen, self._nudge = None, (0.0, 0.0)
+        self._events.append(SourceInfo(new.name, new.size, new.live,
+                                       int(getattr(new, "frame_count", 0) or 0),
+                                       float(getattr(new, "fps", 0.0) or 0.0)))
+
+    # -- the commands ---------------------------------------------------------------------------
+    @singledispatchmethod
+    def _do(self, command) -> None:
+        raise PoolScopeError(f"unknown command {type(command).__name__}: {command!r}")
+
+    @_do.register
+    def _(self, cmd: c.SetSource) -> None:
+        self._open(cmd.spec)
+
+    @_do.register
+    def _(self, cmd: c.Rebuild) -> None:
+        change = {k: getattr(cmd, k) for k in REBUILT if getattr(cmd, k) is not c.KEEP}
+        if "weights" in change:  # a file, "imagenet", "trained:DIR" or None (random)
+            w = change.pop("weights")
+            trained = w[len("trained:"):] if isinstance(w, str) and w.startswith("trained:") \
+                else None
+            change.update(weights=None if trained else w, trained=trained)
+        if "model" in change:  # another network: its own rows, and random weights
+            change.setdefault("weights", None)
+            change.setdefault("trained", None)
+            change["layers"] = None
+        if "variants" in change:
+            change["variants"] = tuple(change["variants"])
+        if not self._build(replace(self.config, **change)) and self.engine is not None:
+            self._announce()  # the engine that works, and its settings, stay
+
+    @_do.register
+    def _(self, cmd: c.SetView) -> None:
+        e = self._need_engine()
+        if cmd.norm is not c.KEEP:
+            e.set_norm(cmd.norm)
+        if cmd.colormap is not c.KEEP or cmd.gamma is not c.KEEP:
+            e.set_colormap(e.config.colormap if cmd.colormap is c.KEEP else cmd.colormap,
+                           None if cmd.gamma is c.KEEP else cmd.gamma)
+        if cmd.layers is not c.KEEP:
+            e.set_layers(None if cmd.layers is None else tuple(cmd.layers))
+            self._announce()
+        self.config = e.config
+
+    @_do.register
+    def _(self, cmd: c.Viewport) -> None:
+        self.rows = None if cmd.rows is None else tuple(cmd.rows)
+        if self.engine is not None:
+            self.engine.set_max_side(cmd.side)
+            self.config = self.engine.config
+        else:
+            self.config = replace(self.config, max_side=int(cmd.side))
+
+    @_do.register
+    def _(self, cmd: c.Freeze) -> None:
+        self._frozen = self._recent[-1][1] if cmd.on and self._recent else None
+        if cmd.on and self._frozen is None:
+            raise PoolScopeError("nothing to freeze yet")
+        self._nudge = (0.0, 0.0)
+
+    @_do.register
+    def _(self, cmd: c.Nudge) -> None:
+        if self._frozen is not None:
+            self._nudge = (self._nudge[0] + cmd.dx, self._nudge[1] + cmd.dy)
+
+    @_do.register
+    def _(self, cmd: c.ResetNudge) -> None:
+        self._nudge = (0.0, 0.0)
+
+    @_do.register
+    def _(self, cmd: c.StepFrame) -> None:
+        step = getattr(self.source, "step", None)
+        if step is not None:
+            self._frozen = step()
+
+    @_do.register
+    def _(self, cmd: c.Seek) -> None:
+        seek = getattr(self.source, "seek", None)
+        if seek is not None:
+            seek(int(cmd.index))
+            if self._frozen is not None:
+                self._frozen = self.source.read()
+
+    @_do.register
+    def _(self, cmd: c.Mirror) -> None:
+        self._mirror = bool(cmd.on)
+
+    @_do.register
+    def _(self, cmd: c.Zoom) -> None:
+        self._zoom = None if cmd.layer is None else (cmd.layer, int(cmd.channel))
+
+    @_do.register
+    def _(self, cmd: c.SelectUnit) -> None:
+        self.probes.request("unit", cmd.unit)
+
+    @_do.register
+    def _(self, cmd: c.ShowSpectrum) -> None:
+        self.probes.request("spectrum", cmd.key)
+
+    @_do.register
+    def _(self, cmd: c.ShowDifference) -> None:
+        self.probes.request("difference", cmd.key)
+
+    @_do.register
+    def _(self, cmd: c.ShiftProbe) -> None:
+        e = self.engine
+        if e is None or e.last_input is None:
+            self._events.append(ProbeDone(None))
+            raise PoolScopeError("shift probe: no frame yet")
+        try:
+            result = shift_probe(e, steps_per_px=cmd.steps_per_px or 2, cancel=self.cancel)
+        except PoolScopeError:
+            self._events.append(ProbeDone(None))
+            raise
+        except Exception as err:  # noqa: BLE001 - reported, the session goes on
+            self._events.append(ProbeDone(None))
+            raise PoolScopeError(f"shift probe: {type(err).__name__}: {err}") from None
+        self._events.append(ProbeDone(result))
+
+    @_do.register
+    def _(self, cmd: c.Export) -> None:
+        e = self.engine
+        if e is None or e.last is None:
+            raise PoolScopeError("nothing to export yet")
+        out = new_export_dir(cmd.folder)
+        export_frame(out, e, e.native_result(), source=self.source.name if self.source else "?",
+                     npz=cmd.npz)
+        self._events.append(Exported(str(out)))
+
+    @_do.register
+    def _(self, cmd: c.EngineRate) -> None:
+        e = self._need_engine()
+        if not self._recent:
+            raise PoolScopeError("engine rate: no frame yet")
+        frames = [viewed for _, _, viewed in self._recent]
+        n, t0 = 0, time.perf_counter()
+        while (time.perf_counter() - t0 < cmd.seconds or n < 3) and not self.cancel():
+            e.step(frames[n % len(frames)])
+            n += 1
+        self._events.append(EngineRated(n, time.perf_counter() - t0))
+
+    @_do.register(c.Ask)
+    @_do.register(c.Record)
+    def _(self, cmd) -> None:
+        raise PoolScopeError(f"{type(cmd).__name__.lower()}: not available yet")
+
+    # -- the step -------------------------------------------------------------------------------
+    def _need_engine(self) -> Engine:
+        if self.engine is None:
+            raise PoolScopeError("no network is built")
+        return self.engine
+
+    def _view(self, frame: Frame) -> Frame:
+        """The frame as it goes to the engine: mirrored, and nudged while frozen."""
+        image = frame.image[:, ::-1] if self._mirror else frame.image
+        if self._frozen is not None and self._nudge != (0.0, 0.0):
+            seen = fit_frame(image, self.engine.network.input_size, 3)
+            image = shift_image(seen, *self._nudge)
+        return Frame(np.ascontiguousarray(image), frame.index, frame.timestamp)
+
+    def _step_once(self) -> Shown:
+        e = self.engine
+        frame = self._frozen if self._frozen is not None else self.source.read()
+        viewed = self._view(frame)
+        result = e.step(viewed)
+        self._seq += 1
+        self._recent.append((self._seq, frame, viewed))
+        self._times.append(time.monotonic())
+        zoom = None
+        if self._zoom is not None and self._zoom[0] in result.layers:
+            layer, ch = self._zoom
+            zoom = {v: e.last_maps[v][layer][ch].float().cpu().numpy().copy()
+                    for v in result.variants if ch < e.last_maps[v][layer].shape[0]}
+        stats = {
+            "engine_fps": _rate(self._times),
+            "camera_fps": getattr(self.source, "measured_fps", None),
+            "dropped": getattr(self.source, "dropped", None),
+            "frozen": self._frozen is not None,
+            "nudge": self._nudge,
+            "measures_cycled": e.meter.cycled,
+        }
+        views = self.probes.update(e)
+        self._events += [Failed(m) for m in self.probes.errors]
+        self.probes.errors.clear()
+        return Shown(result, self._seq, zoom, self._zoom if zoom else None, e.cmap.lut,
+                     frame.index if hasattr(self.source, "seek") else None, stats, views)
+
+    def _take(self) -> list:
+        events, self._events = self._events, []
+        return events
+
+
+def _rate(times: deque) -> float | None:
+    if len(times) < 2 or times[-1] == times[0]:
+        return None
+    return (len(times) - 1) / (times[-1] - times[0])
