@@ -1,7 +1,7 @@
 """``bench --gui``: frames displayed per second by the real window against the engine alone.
 
 Runs offscreen (no display needed), on a pattern delivered as fast as it is asked for.
-Display phases alternate with phases where the window's own worker steps the same engine alone
+Display phases alternate with phases where the window's own session steps the same engine alone
 on the frames just shown (same network, variants, mosaic size and thread), so drift in the
 machine's speed, large on shared virtual machines, hits both rates alike. Measuring starts
 after a warm-up (10 frames, and every live measure job run once). Memory is the window's
@@ -47,7 +47,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     """Measure the window's displayed rate, latency and memory; see the module docstring.
 
     Display phases (the window showing every frame it can) alternate with engine-alone phases
-    (the worker steps the same engine in the same thread on the frames just shown, nothing
+    (the session steps the same engine in the same process on the frames just shown, nothing
     displayed), so a change in the machine's speed hits both rates alike; each rate is frames
     over seconds summed over its phases.
     """

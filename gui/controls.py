@@ -1,6 +1,6 @@
 """The side dock: source, model, variants, layers, device, input size, normalisation, colours,
 video transport and export settings. It only emits what the user asked for; the main window
-forwards requests to the worker."""
+turns that into commands for the session."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ class MeasureActions:
             self.show_message(f"shift probe: {len(result.shifts)} shifts of "
                               f"0 … {result.shifts[-1]:g} px")
 
-    # -- worker results ---------------------------------------------------------------------
+    # -- session results --------------------------------------------------------------------
     def _measures_engine(self, info) -> None:
         self._shown_boxes = None
         self.panel.show_rf_boxes(None)

@@ -28,7 +28,7 @@ ANIMATE_MS = 400  # one sweep step per this many ms
 
 class ProbePanel(QWidget):
     """``run_requested()``: freeze and probe; ``nudge_requested(dx, dy)`` and
-    ``reset_nudge_requested()`` drive the animation (the window forwards them to the worker)."""
+    ``reset_nudge_requested()`` drive the animation (the window sends them to the session)."""
 
     run_requested = Signal()
     nudge_requested = Signal(float, float)

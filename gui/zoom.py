@@ -1,6 +1,6 @@
 """The zoom strip: one channel, large, in every variant side by side, updating live.
 
-The worker sends the float channel (one small array per variant); the strip shows it with one
+The session sends the float channel (one small array per variant); the strip shows it with one
 range over all variants (so they compare) and reports the exact value under the cursor.
 """
 
