@@ -194,7 +194,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
 
     # -- requests ---------------------------------------------------------------------------
     def open_source(self, spec: str) -> None:
-        self.set_frozen(False)
+        """Open another source; if it fails, the one that runs goes on as it was."""
         self.show_message(f"opening {spec} …")
         self.send(SetSource(spec))
 
@@ -280,6 +280,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
                           f"{len(layer_names)} layers")
 
     def _on_source(self, info: SourceInfo) -> None:
+        self.set_frozen(False)  # a new source opened: live (the session unfroze too)
         self.source_info = info
         self.controls.source_label.setText(f"{info.name} ({info.size[0]}x{info.size[1]})")
         self.controls.set_video(info.frame_count)

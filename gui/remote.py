@@ -8,7 +8,9 @@ another as it did alone.
 
 The child (spawned, so nothing of Qt is forked) runs :func:`engine.serve_session`, which
 imports no Qt; the messages and the newest-view-wins rule are described there. A child that
-dies unasked is reported and started again.
+dies unasked is reported and started again, on the network settings it last announced and the
+source it last opened, and told again what the window had set: the view, the viewport, the
+mirror and the zoomed channel.
 """
 
 from __future__ import annotations
@@ -16,8 +18,22 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 
-from engine import EngineConfig, SetSource, serve_session, unpack_shown
+from engine import (
+    KEEP,
+    EngineConfig,
+    Mirror,
+    SetView,
+    SourceInfo,
+    Viewport,
+    Zoom,
+    serve_session,
+    unpack_shown,
+)
 from gui.transport import TransportSignals
+
+# what a restarted child is told again, the newest of each (the live probes are not: the
+# window itself starts them afresh on every EngineInfo, as it does after a restart)
+KEPT = (Viewport, Mirror, Zoom)
 
 
 class ProcessTransport(TransportSignals):
@@ -33,6 +49,8 @@ class ProcessTransport(TransportSignals):
         self._process = None
         self._reader = None
         self._stopping = False
+        self._kept: dict[type, object] = {}  # what a restarted child is told again
+        self._view: dict[str, object] = {}   # SetView fields, the newest of each
         self.child_qt_modules: list[str] | None = None  # what the child imported of Qt, at its end
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -71,9 +89,25 @@ class ProcessTransport(TransportSignals):
     # -- the transport ----------------------------------------------------------------------
     def send(self, command) -> None:
         self._sending(command)
-        if isinstance(command, SetSource):
-            self._source = command.spec  # what a restarted session opens
+        if isinstance(command, KEPT):
+            self._kept[type(command)] = command
+        elif isinstance(command, SetView):
+            self._view.update({k: v for k, v in vars(command).items() if v is not KEEP})
         self._send("command", command)
+
+    def deliver(self, events) -> None:
+        for event in events:
+            if isinstance(event, SourceInfo):
+                self._source = event.spec  # what opened: what a restarted child opens
+        super().deliver(events)
+
+    def _restart(self) -> None:
+        self._last = None
+        self.start()
+        if self._view:
+            self._send("command", SetView(**self._view))
+        for command in self._kept.values():
+            self._send("command", command)
 
     def take_latest(self):
         with self._lock:
@@ -100,8 +134,7 @@ class ProcessTransport(TransportSignals):
                     self.failed.emit(f"the engine process ended unexpectedly (exit code "
                                      f"{self._process.exitcode}); restarting it")
                     self._conn.close()
-                    self._last = None
-                    self.start()  # a new reader thread takes over
+                    self._restart()  # a new reader thread takes over
                 return
             kind = msg[0]
             if kind == "stopped":
@@ -116,3 +149,5 @@ class ProcessTransport(TransportSignals):
                 self.result_ready.emit()
             elif kind == "events":
                 self.deliver(msg[1])
+            else:
+                self.failed.emit(f"unknown message from the session: {kind!r}")

@@ -29,6 +29,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         colormap=str(settings.value("colormap", "viridis")),
         gamma=float(settings.value("gamma", 0.5)), max_side=384, measure_every=MEASURE_EVERY,
         circular=bool(getattr(args, "circular", False)),
+        variants=tuple(getattr(args, "variants", None) or saved["variants"]),  # "" too: saved
         threads=getattr(args, "threads", None) or display_threads())
     if (config.trained is None and config.weights is None and config.model == "tiny"
             and settings.value("trained", SHIPPED) == SHIPPED and Path(SHIPPED).is_dir()):

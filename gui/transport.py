@@ -70,6 +70,7 @@ class TransportSignals(QObject):
         TransportSignals.instances.add(self)
         self.config = config
         self.pid: int | None = None
+        self._side: int | None = None  # the last Viewport's side: the session follows it
         self.engine_changed.connect(self._track)
         self._emit = {
             EngineInfo: self.engine_changed.emit, SourceInfo: self.source_changed.emit,
@@ -82,14 +83,21 @@ class TransportSignals(QObject):
     def deliver(self, events) -> None:
         """Emit each event as its signal (from any thread: Qt queues it to the window)."""
         for event in events:
-            self._emit[type(event)](event)
+            emit = self._emit.get(type(event))
+            if emit is None:
+                self.failed.emit(f"unknown event from the session: {event!r}"[:300])
+            else:
+                emit(event)
 
     def _sending(self, command) -> None:
         if isinstance(command, Viewport):  # the size the window asked for, known at once
-            self.config = replace(self.config, max_side=int(command.side))
+            self._side = int(command.side)
+            self.config = replace(self.config, max_side=self._side)
 
     def _track(self, info: EngineInfo) -> None:
-        self.config = info.config
+        # an announcement made before the session took the last Viewport carries the old side
+        side = info.config.max_side if self._side is None else self._side
+        self.config = replace(info.config, max_side=side)
 
 
 class ThreadTransport(TransportSignals):

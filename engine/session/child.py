@@ -20,6 +20,7 @@ import sys
 import threading
 
 from engine.session import loop
+from engine.session.messages import Failed
 from engine.session.session import Session
 from engine.session.wire import pack
 
@@ -46,9 +47,11 @@ def serve(conn, config, source: str | None) -> None:
     def _send(msg) -> None:  # holding the lock
         try:
             conn.send(msg)
-        except (OSError, EOFError, BrokenPipeError):
+        except (OSError, EOFError, BrokenPipeError):  # the window is gone
             stop.set()
             inbox.put(loop.STOP)
+        except Exception as e:  # noqa: BLE001 - e.g. something that does not pickle
+            _send(("events", [Failed(f"cannot send {msg[0]}: {type(e).__name__}: {e}")]))
 
     def send_shown(shown) -> None:  # holding the lock
         _send(("shown", pack(shown, state["last"])))
@@ -72,6 +75,9 @@ def serve(conn, config, source: str | None) -> None:
                 msg = conn.recv()
             except (OSError, EOFError):
                 msg = ("stop",)
+            except Exception as e:  # noqa: BLE001 - a message that does not unpickle
+                send("events", [Failed(f"unreadable message: {type(e).__name__}: {e}")])
+                continue
             if msg[0] == "stop":
                 stop.set()
                 inbox.put(loop.STOP)

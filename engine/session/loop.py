@@ -25,7 +25,7 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
     """Run ``session`` until ``stop`` is set (see the module docstring)."""
     session.cancel = stop.is_set  # a long job (a shift probe) stops between forward passes
     try:
-        on_events(session.start())
+        on_events(_guard(session.start))
         while not stop.is_set():
             wait = session.next_step_in()
             try:
@@ -45,9 +45,10 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
         session.close()
 
 
-def _guard(handle, command) -> list:
-    """``handle(command)``; a bug in one command is reported, the loop goes on."""
+def _guard(call, *args) -> list:
+    """``call(*args)``'s events; a bug in one command (or the start) is reported as a
+    ``Failed`` and the loop goes on."""
     try:
-        return handle(command)
+        return call(*args)
     except Exception as e:  # noqa: BLE001 - the session must outlive any one command
         return [Failed(f"{type(e).__name__}: {e}")]

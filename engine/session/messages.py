@@ -55,6 +55,7 @@ class SourceInfo:
     live: bool
     frame_count: int = 0
     fps: float = 0.0
+    spec: str | None = None  # what it was opened from (None: the default source)
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,8 @@ class Session:
         self._build(self.config)
         try:
             self._open(self._first_source)
-        except PoolScopeError as e:
-            self._events.append(Failed(str(e)))
+        except Exception as e:  # noqa: BLE001 - reported; a later SetSource can still work
+            self._events.append(Failed(_one_line(e)))
         return self._take()
 
     def handle(self, command: c.Command) -> list:
@@ -111,7 +111,7 @@ class Session:
             self.source.close()
             self.source = None
         except Exception as e:  # noqa: BLE001 - a session must never die silently
-            self._events.append(Failed(f"{type(e).__name__}: {e}"))
+            self._events.append(Failed(_one_line(e)))
         return shown, self._take()
 
     def close(self) -> None:
@@ -124,8 +124,8 @@ class Session:
     def _build(self, config: EngineConfig) -> bool:
         try:
             engine = Engine(config)
-        except PoolScopeError as e:
-            self._events.append(Failed(str(e)))
+        except Exception as e:  # noqa: BLE001 - a torch or file error too: the old engine stays
+            self._events.append(Failed(_one_line(e)))
             return False
         self.engine, self.config = engine, engine.config
         self._announce()
@@ -153,7 +153,7 @@ class Session:
         self._frozen, self._nudge = None, (0.0, 0.0)
         self._events.append(SourceInfo(new.name, new.size, new.live,
                                        int(getattr(new, "frame_count", 0) or 0),
-                                       float(getattr(new, "fps", 0.0) or 0.0)))
+                                       float(getattr(new, "fps", 0.0) or 0.0), spec))
 
     # -- the commands ---------------------------------------------------------------------------
     @singledispatchmethod
@@ -183,16 +183,23 @@ class Session:
 
     @_do.register
     def _(self, cmd: c.SetView) -> None:
-        e = self._need_engine()
-        if cmd.norm is not c.KEEP:
-            e.set_norm(cmd.norm)
-        if cmd.colormap is not c.KEEP or cmd.gamma is not c.KEEP:
-            e.set_colormap(e.config.colormap if cmd.colormap is c.KEEP else cmd.colormap,
-                           None if cmd.gamma is c.KEEP else cmd.gamma)
-        if cmd.layers is not c.KEEP:
-            e.set_layers(None if cmd.layers is None else tuple(cmd.layers))
-            self._announce()
-        self.config = e.config
+        e = self.engine
+        if e is None:  # nothing built: kept for the next build
+            given = {k: getattr(cmd, k) for k in ("norm", "colormap", "gamma", "layers")
+                     if getattr(cmd, k) is not c.KEEP}
+            self.config = replace(self.config, **given)
+            return
+        try:
+            if cmd.norm is not c.KEEP:
+                e.set_norm(cmd.norm)
+            if cmd.colormap is not c.KEEP or cmd.gamma is not c.KEEP:
+                e.set_colormap(e.config.colormap if cmd.colormap is c.KEEP else cmd.colormap,
+                               None if cmd.gamma is c.KEEP else cmd.gamma)
+            if cmd.layers is not c.KEEP:
+                e.set_layers(None if cmd.layers is None else tuple(cmd.layers))
+                self._announce()
+        finally:
+            self.config = e.config  # what took effect, even if a later field was refused
 
     @_do.register
     def _(self, cmd: c.Viewport) -> None:
@@ -340,6 +347,12 @@ class Session:
     def _take(self) -> list:
         events, self._events = self._events, []
         return events
+
+
+def _one_line(e: Exception) -> str:
+    """A PoolScopeError's own line; any other error with its type, on one line."""
+    text = str(e) if isinstance(e, PoolScopeError) else f"{type(e).__name__}: {e}"
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _rate(times: deque) -> float | None:

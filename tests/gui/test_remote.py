@@ -35,7 +35,13 @@ def test_the_window_runs_its_session_in_a_child_process_without_qt(window, qtbot
     assert transport.child_qt_modules == []  # the child never imported PySide6 or pyqtgraph
 
 
-def test_a_killed_engine_process_is_reported_and_restarted(window, qtbot):
+def test_a_killed_engine_process_is_reported_and_restarted_as_it_was(window, qtbot,
+                                                                      not_image):
+    window.open_source(str(not_image))                     # fails: the pattern goes on
+    qtbot.waitUntil(lambda: "notes.png" in window.last_error, timeout=20_000)
+    window.set_colormap("magma")
+    window.grid.channel_clicked.emit("features.5", "max", 3)
+    qtbot.waitUntil(lambda: window.last.zoom_key == ("features.5", 3), timeout=20_000)
     old = window.transport.pid
     os.kill(old, signal.SIGKILL)
     qtbot.waitUntil(lambda: "ended unexpectedly" in window.last_error, timeout=20_000)
@@ -43,6 +49,9 @@ def test_a_killed_engine_process_is_reported_and_restarted(window, qtbot):
                     timeout=20_000)
     start = window.frames_shown
     qtbot.waitUntil(lambda: window.frames_shown >= start + 3, timeout=30_000)   # shows again
+    shown = window.last                                    # the working source, as it was set
+    assert window.source_info.name == "pattern:shapes"
+    assert shown.result.colormap == "magma" and shown.zoom_key == ("features.5", 3)
 
 
 def test_the_engine_can_still_run_in_a_thread(make_window, qtbot):

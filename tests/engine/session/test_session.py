@@ -73,8 +73,8 @@ def test_every_command_drives_the_session(session, video_files, tmp_path):
     do(c.Zoom("features.2", 1))
     assert _step(s).zoom_key == ("features.2", 1) and s.engine is not None
 
-    assert do(c.SetSource(str(video_files["avi"]))) == [
-        SourceInfo(str(video_files["avi"]), (128, 96), False, 12, 10.0)]
+    clip = str(video_files["avi"])
+    assert do(c.SetSource(clip)) == [SourceInfo(clip, (128, 96), False, 12, 10.0, clip)]
     _step(s)
     do(c.Freeze(True))
     frozen = _step(s)
@@ -212,3 +212,40 @@ def test_the_engine_never_writes_into_its_callers_config():
         (32, 64, "magma", 0.3)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.max_side = 1
+
+
+def test_a_refused_view_field_leaves_the_session_in_step_with_its_engine(session):
+    s = session
+    events = s.handle(c.SetView(norm="layer", colormap="nope"))
+    assert _kinds(events) == [Failed] and "nope" in events[0].message
+    assert s.config.norm == "layer" == s.engine.config.norm      # what did take effect
+    assert s.config.colormap == "viridis"
+
+
+def test_any_error_while_starting_is_reported_and_the_loop_goes_on(monkeypatch):
+    import queue
+    import threading
+    import time
+
+    import engine.session.session as session_module
+    from engine.session.loop import STOP, run
+
+    def broken(spec, **kwargs):
+        raise ValueError("no such camera driver")
+
+    monkeypatch.setattr(session_module, "open_source", broken)
+    inbox, stop, events, shown = queue.Queue(), threading.Event(), [], []
+    thread = threading.Thread(target=run, args=(Session(CONFIG, "camera:7"), inbox, stop,
+                                                events.extend, shown.append), daemon=True)
+    thread.start()
+    inbox.put(c.Ask("?"))                                  # the loop answers commands still
+    deadline = time.monotonic() + 60
+    while len(events) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _kinds(events)[:3] == [EngineInfo, Failed, Failed]
+    assert events[1].message == "ValueError: no such camera driver"
+    assert thread.is_alive() and shown == []
+    stop.set()
+    inbox.put(STOP)
+    thread.join(5)
+    assert not thread.is_alive()
