@@ -22,16 +22,12 @@ import numpy as np
 
 from engine.engine import Engine, EngineConfig
 from engine.errors import PoolScopeError
-from engine.measures.probes import shift_probe
-from engine.output.export import export_frame, new_export_dir
 from engine.session import commands as c
+from engine.session import jobs
 from engine.session.live_probes import LiveProbes
 from engine.session.messages import (
     EngineInfo,
-    EngineRated,
-    Exported,
     Failed,
-    ProbeDone,
     Shown,
     SourceInfo,
 )
@@ -262,41 +258,18 @@ class Session:
 
     @_do.register
     def _(self, cmd: c.ShiftProbe) -> None:
-        e = self.engine
-        if e is None or e.last_input is None:
-            self._events.append(ProbeDone(None))
-            raise PoolScopeError("shift probe: no frame yet")
-        try:
-            result = shift_probe(e, steps_per_px=cmd.steps_per_px or 2, cancel=self.cancel)
-        except PoolScopeError:
-            self._events.append(ProbeDone(None))
-            raise
-        except Exception as err:  # noqa: BLE001 - reported, the session goes on
-            self._events.append(ProbeDone(None))
-            raise PoolScopeError(f"shift probe: {type(err).__name__}: {err}") from None
-        self._events.append(ProbeDone(result))
+        self._events += jobs.probe(self.engine, cmd.steps_per_px, self.cancel)
 
     @_do.register
     def _(self, cmd: c.Export) -> None:
-        e = self.engine
-        if e is None or e.last is None:
-            raise PoolScopeError("nothing to export yet")
-        out = new_export_dir(cmd.folder)
-        export_frame(out, e, e.native_result(), source=self.source.name if self.source else "?",
-                     npz=cmd.npz)
-        self._events.append(Exported(str(out)))
+        source = self.source.name if self.source else "?"
+        self._events.append(jobs.export(self.engine, cmd.folder, cmd.npz, source))
 
     @_do.register
     def _(self, cmd: c.EngineRate) -> None:
-        e = self._need_engine()
-        if not self._recent:
-            raise PoolScopeError("engine rate: no frame yet")
         frames = [viewed for _, _, viewed in self._recent]
-        n, t0 = 0, time.perf_counter()
-        while (time.perf_counter() - t0 < cmd.seconds or n < 3) and not self.cancel():
-            e.step(frames[n % len(frames)])
-            n += 1
-        self._events.append(EngineRated(n, time.perf_counter() - t0))
+        self._events.append(jobs.engine_rate(self._need_engine(), frames, cmd.seconds,
+                                             self.cancel))
 
     @_do.register(c.Ask)
     @_do.register(c.Record)

@@ -152,6 +152,8 @@ def test_a_bad_first_source_is_an_error_not_a_crash(not_image):
     s = Session(CONFIG, str(not_image))
     assert _kinds(s.start()) == [EngineInfo, Failed]
     assert s.next_step_in() is None and s.step() == (None, [])
+    events = s.handle(c.ShiftProbe())                      # no frame: answered, and why
+    assert _kinds(events) == [ProbeDone, Failed] and events[0].result is None
     assert _kinds(s.handle(c.SetSource(FAST))) == [SourceInfo]
     assert _step(s) is not None
     s.close()

@@ -1,0 +1,44 @@
+"""The session's longer jobs, each asked for by one command: a shift probe, an export, and the
+engine alone for ``bench --gui``. Each returns what answers it."""
+
+from __future__ import annotations
+
+import time
+
+from engine.errors import PoolScopeError
+from engine.measures.probes import shift_probe
+from engine.output.export import export_frame, new_export_dir
+from engine.session.messages import EngineRated, Exported, Failed, ProbeDone
+
+
+def probe(engine, steps_per_px: int, cancel) -> list:
+    """Sweep a shift over the engine's last frame: ``[ProbeDone(result)]``, or
+    ``[ProbeDone(None), Failed(why)]`` (the window waits for the answer either way)."""
+    if engine is None or engine.last_input is None:
+        return [ProbeDone(None), Failed("shift probe: no frame yet")]
+    try:
+        return [ProbeDone(shift_probe(engine, steps_per_px=steps_per_px or 2, cancel=cancel))]
+    except PoolScopeError as e:
+        return [ProbeDone(None), Failed(str(e))]
+    except Exception as e:  # noqa: BLE001 - reported, the session goes on
+        return [ProbeDone(None), Failed(f"shift probe: {type(e).__name__}: {e}")]
+
+
+def export(engine, folder: str, npz: bool, source: str) -> Exported:
+    """Write the engine's last step as ``main.py export`` does, into a new folder."""
+    if engine is None or engine.last is None:
+        raise PoolScopeError("nothing to export yet")
+    out = new_export_dir(folder)
+    export_frame(out, engine, engine.native_result(), source=source, npz=npz)
+    return Exported(str(out))
+
+
+def engine_rate(engine, frames: list, seconds: float, cancel) -> EngineRated:
+    """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps)."""
+    if not frames:
+        raise PoolScopeError("engine rate: no frame yet")
+    n, t0 = 0, time.perf_counter()
+    while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
+        engine.step(frames[n % len(frames)])
+        n += 1
+    return EngineRated(n, time.perf_counter() - t0)
