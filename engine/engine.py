@@ -19,11 +19,12 @@ from engine.device import resolve_device, set_host_threads, tune_host_allocator
 from engine.display import mosaic as mz
 from engine.display.colormaps import DEFAULT_COLORMAP, colormap
 from engine.display.views import LayerView, layer_views
-from engine.errors import ModelError
+from engine.errors import ModelError, PoolScopeError
 from engine.measures.meter import JOBS as METER_JOBS
 from engine.measures.meter import Measures, Meter, StepData
 from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
+from engine.network.failures import failure
 from engine.network.load import DEFAULT_VARIANTS, Network, load_network
 from engine.sources.frames import Frame
 from engine.sources.preprocess import Normaliser, fit_frame
@@ -201,7 +202,7 @@ class Engine:
                 t1 = time.perf_counter()
                 start = clock()
                 with Capture(model, self.layers, clock=clock) as cap:
-                    out = model(x)
+                    out = self._run(name, model, x)
                 maps[name] = cap.maps
                 self._layer_times(name, start, cap.times)
                 if isinstance(out, torch.Tensor) and out.ndim == 2:
@@ -247,7 +248,7 @@ class Engine:
         with torch.inference_mode():
             for v, model in self.models.items():
                 with Capture(model, self.layers) as cap:
-                    model(x)
+                    self._run(v, model, x)
                 shapes.update({(v, name): tuple(t.shape) for name, t in cap.maps.items()})
         return shapes
 
@@ -273,6 +274,16 @@ class Engine:
     def last_maps(self) -> Mapping[str, Mapping[str, torch.Tensor]]:
         """variant -> row -> (C, H, W) map of the last step, on the device."""
         return {} if self.last is None else self.last.maps
+
+    def _run(self, variant: str, model, x: torch.Tensor):
+        """``model(x)``; an error in it is one line naming the variant and the module."""
+        try:
+            return model(x)
+        except PoolScopeError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a user's model may raise anything
+            raise failure(e, model, f"{self.network.spec.name} ({variant}): forward pass") \
+                from None
 
     def _layer_times(self, variant: str, start, times: dict) -> None:
         """Fold one forward pass's per-row times into the running means of ``layer_ms``."""

@@ -10,6 +10,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+# tracebacks of failing models go to a log folder of the tests' own, not the user's cache
+os.environ.setdefault("POOLSCOPE_LOG_DIR", __import__("tempfile").mkdtemp(prefix="poolscope-logs-"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402

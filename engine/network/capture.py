@@ -57,8 +57,8 @@ class Capture:
     def _post(self, path, when, group):
         key = f"{path}/{when}"
 
-        def hook(module, args, out):
-            self._store(key, group, out)
+        def hook(module, args, out):  # a pool that returns indices: its map is the first
+            self._store(key, group, out[0] if isinstance(out, tuple) else out)
         return hook
 
     def _pre(self, path, when, group):

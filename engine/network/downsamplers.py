@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -48,12 +49,44 @@ class Downsampler(nn.Module):
     def use_circular_padding(self) -> None:
         """Wrap around the edges instead of padding them (the circular build option)."""
 
+    def indices(self, x: torch.Tensor, out_size: tuple[int, int]) -> torch.Tensor | None:
+        """Flat indices into ``x``'s (H, W) of the pixels this module's output stands for, for
+        an unpooling layer after a pool that returned indices; None: the window's argmax."""
+        return None
+
 
 def binomial_filter(size: int) -> torch.Tensor:
     """The normalised 2-D binomial filter ``a (outer) a / sum`` of ``size`` taps (1-7)."""
     if size not in BINOMIAL_ROWS:
         raise ValueError(f"blur filter size must be 1-7, got {size}")
-    a = torch.tensor(BINOMIAL_ROWS[size], dtype=torch.float64)
+    return _outer(torch.tensor(BINOMIAL_ROWS[size], dtype=torch.float64))
+
+
+def blur_taps(size: int, stride: int) -> torch.Tensor:
+    """The 1-D filter BlurPool applies before keeping one pixel in ``stride``.
+
+    Stride 2: the binomial row of ``size`` taps. A stride of 2^m: that row cascaded as m
+    stride-2 blur-pools would apply it, in one filter (the row convolved with itself dilated
+    by 2, 4, ...), so each halving is as anti-aliased as at stride 2. Any other stride: the
+    binomial row of min(7, 2 x stride) taps.
+    """
+    if size not in BINOMIAL_ROWS:
+        raise ValueError(f"blur filter size must be 1-7, got {size}")
+    row = torch.tensor(BINOMIAL_ROWS[size], dtype=torch.float64)
+    if stride <= 2 or size == 1:
+        return row
+    if stride & (stride - 1):  # not a power of 2
+        return torch.tensor(BINOMIAL_ROWS[min(7, 2 * stride)], dtype=torch.float64)
+    taps, step = row, 2
+    while step < stride:
+        spread = torch.zeros((size - 1) * step + 1, dtype=torch.float64)
+        spread[::step] = row
+        taps = torch.from_numpy(np.convolve(taps.numpy(), spread.numpy()))
+        step *= 2
+    return taps
+
+
+def _outer(a: torch.Tensor) -> torch.Tensor:
     f = torch.outer(a, a)
     return (f / f.sum()).float()
 
@@ -68,16 +101,22 @@ class BlurPool(Downsampler):
     def __init__(self, size: int = 4, stride: int | tuple[int, int] = 2, pad_mode: str = "reflect"):
         super().__init__()
         self.size, self.stride, self.pad_mode = size, pair(stride), pad_mode
-        lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
+        s = max(self.stride)
+        taps = blur_taps(size, s)
+        k = len(taps)
+        lo = (k - 1) // 2
+        if k > size and not s & (s - 1):  # a cascade: where its stages' left pads add up to
+            lo = (size - 1) // 2 * (s - 1)
+        hi = k - 1 - lo
         self.pad = (lo, hi, lo, hi)
-        self.register_buffer("filt", binomial_filter(size)[None, None], persistent=False)
+        self.register_buffer("filt", _outer(taps)[None, None], persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._blur(x, self.stride)
 
     def _blur(self, x: torch.Tensor, stride: tuple[int, int]) -> torch.Tensor:
         sh, sw = stride
-        if self.size == 1:
+        if self.filt.shape[-1] == 1:
             return x[..., ::sh, ::sw]
         mode = self.pad_mode
         if mode == "reflect" and min(x.shape[-2:]) <= max(self.pad):
@@ -87,7 +126,7 @@ class BlurPool(Downsampler):
         return F.conv2d(x, self.filt.to(x.dtype).expand(c, 1, -1, -1), stride=(sh, sw), groups=c)
 
     def rf_geometry(self) -> tuple[int, int, int]:
-        return self.size, self.stride[0], self.pad[2]
+        return self.filt.shape[-2], self.stride[0], self.pad[2]
 
     def dense(self, x: torch.Tensor) -> torch.Tensor:
         return self._blur(x, (1, 1))
@@ -96,7 +135,12 @@ class BlurPool(Downsampler):
         return out[0].numel() * self.filt.shape[-1] * self.filt.shape[-2]
 
     def short(self) -> str:
-        return f"BlurPool(Bin-{self.size}, stride {self.stride[0]})"
+        s, k = self.stride[0], self.filt.shape[-1]
+        if k == self.size or self.size == 1:
+            return f"BlurPool(Bin-{self.size}, stride {s})"
+        if k > 7 or s & (s - 1) == 0:
+            return f"BlurPool(Bin-{self.size} cascaded to stride {s}: {k} taps)"
+        return f"BlurPool(Bin-{k}, stride {s})"
 
     def use_circular_padding(self) -> None:
         self.pad_mode = "circular"
@@ -168,22 +212,31 @@ class Subsample(Downsampler):
     def short(self) -> str:
         return f"Subsample(stride {self.stride[0]}, offset {self.offset[0]})"
 
+    def indices(self, x: torch.Tensor, out_size: tuple[int, int]) -> torch.Tensor:
+        (sh, sw), (oh, ow), (h, w) = self.stride, self.offset, x.shape[-2:]
+        rows = (oh + sh * torch.arange(out_size[0], device=x.device)).clamp(max=h - 1)
+        cols = (ow + sw * torch.arange(out_size[1], device=x.device)).clamp(max=w - 1)
+        flat = rows[:, None] * w + cols[None, :]
+        return flat.expand(*x.shape[:-2], *out_size).contiguous()
+
     def extra_repr(self) -> str:
         return f"stride={self.stride}, offset={self.offset}"
 
 
 class LearnedConv(Downsampler, nn.Conv2d):
-    """The All-CNN operator's conv (Springenberg et al. 2014): 3x3, padding 1, at ``stride``,
-    starting as a per-channel 3x3 box filter (an average, no mixing of channels) until trained.
-    Its parameters are a plain ``Conv2d``'s (``weight``, ``bias``), so checkpoints load as ever.
+    """The All-CNN operator's conv (Springenberg et al. 2014): 3x3, padding 1, at ``stride``
+    (at a larger stride s, (2s - 1) x (2s - 1), so its windows still overlap), starting as a
+    per-channel box filter (an average, no mixing of channels) until trained. Its parameters
+    are a plain ``Conv2d``'s (``weight``, ``bias``), so checkpoints load as ever.
     """
 
     def __init__(self, channels: int, stride: int | tuple[int, int]):
-        nn.Conv2d.__init__(self, channels, channels, 3, pair(stride), 1)
+        k = max(3, 2 * max(pair(stride)) - 1)
+        nn.Conv2d.__init__(self, channels, channels, k, pair(stride), (k - 1) // 2)
         with torch.no_grad():
             self.weight.zero_()
             idx = torch.arange(channels)
-            self.weight[idx, idx] = 1.0 / 9.0
+            self.weight[idx, idx] = 1.0 / (k * k)
             self.bias.zero_()
 
     def rf_geometry(self) -> tuple[int, int, int]:
@@ -249,6 +302,7 @@ class SiteOp(nn.Sequential):
         self.site_path = site.path
         self.geometry = site.geometry
         self.after_conv = after_conv
+        self.returns_indices = site.indices  # the plain pool returned its argmax too
 
     def out_size(self, h: int, w: int) -> tuple[int, int]:
         if self.after_conv:  # the conv ran at stride 1: the strided conv keeps ceil(n / s)
@@ -256,9 +310,22 @@ class SiteOp(nn.Sequential):
             return -(-h // sh), -(-w // sw)
         return self.geometry.pool_out(h, w)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor):
         oh, ow = self.out_size(*x.shape[-2:])
         y = super().forward(x)
         if y.shape[-2] < oh or y.shape[-1] < ow:
             y = F.pad(y, (0, max(0, ow - y.shape[-1]), 0, max(0, oh - y.shape[-2])), "replicate")
-        return y[..., :oh, :ow]
+        y = y[..., :oh, :ow]
+        return (y, self.indices(x, (oh, ow))) if self.returns_indices else y
+
+    def indices(self, x: torch.Tensor, out_size: tuple[int, int]) -> torch.Tensor:
+        """What an unpooling layer gets from this site: the pixel the last layer samples, or
+        (avg, blur, learned) the argmax of each of the plain pool's windows."""
+        last = self[-1]
+        own = last.indices(x, out_size) if isinstance(last, Downsampler) else None
+        if own is not None:
+            return own
+        g = self.geometry
+        _, idx = F.max_pool2d(x, g.kernel, g.stride, g.padding, ceil_mode=g.ceil_mode,
+                              return_indices=True)
+        return idx[..., :out_size[0], :out_size[1]].contiguous()

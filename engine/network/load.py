@@ -11,8 +11,10 @@ import torch
 from torch import nn
 
 from engine.errors import ModelError
+from engine.network import functional
 from engine.network.checkpoint import file_sha256, load_weights, read_checkpoint
 from engine.network.circular import make_circular
+from engine.network.failures import failure
 from engine.network.hub import IMAGENET, load_published
 from engine.network.nets import NetworkSpec, build_network, network_spec
 from engine.network.places import Site
@@ -213,24 +215,54 @@ def _trained_checkpoints(folder: str, model: str, variants) -> dict:
 
 def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],
             size: tuple[int, int], seed: int = 0) -> Network:
-    """Trace ``plain``, find its sites and rows, and make one variant per operator name."""
+    """Trace ``plain``, lift its functional pooling into layers, find its sites and rows, and
+    make one variant per operator name.
+
+    Any error on the way is one :class:`ModelError` line naming the module where it happened
+    (the traceback goes to a log file the line names).
+    """
     plain.eval()
     x = torch.zeros(1, first_conv(plain).in_channels, *size)
-    try:
-        tr = trace(plain, x)
-    except RuntimeError as e:
-        raise ModelError(f"{spec.name}: forward pass failed at {size[0]}x{size[1]}: "
-                         f"{str(e).splitlines()[0]}") from None
-    sites, warnings = find_sites(tr)
+    what = f"{spec.name}: forward pass at {size[0]}x{size[1]}"
+    tr = _trace(plain, x, what)
+    sites, warnings = find_sites(tr, wanted := [])
+    lifts, refused = functional.plan(tr, wanted)
+    if lifts:
+        check = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed))
+        try:
+            lifted, problem = functional.lift(plain, lifts, check)
+        except Exception as e:  # noqa: BLE001 - named, logged, one line
+            raise failure(e, plain, f"{spec.name}: lifting functional calls") from None
+        if problem:
+            refused.append(problem)
+        else:
+            plain = lifted
+            tr = _trace(plain, x, what)
+            sites, warnings = find_sites(tr)
+    warnings += refused
     if not sites:
         raise ModelError(f"{spec.name}: no downsampling sites (no strided conv, max-pool or "
-                         "avg-pool layer): nothing for the variants to differ in")
+                         "avg-pool layer): nothing for the variants to differ in"
+                         + (f"; {warnings[0]}" if warnings else ""))
     layers = find_layers(tr, sites)
-    made = {v: make_variant(plain, sites, v) for v in variants}
-    for v in made.values():
-        v.model.eval()
+    made = {}
+    for v in variants:
+        try:
+            made[v] = make_variant(plain, sites, v)
+        except ModelError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise failure(e, plain, f"{spec.name}: making the {v} variant") from None
+        made[v].model.eval()
     return Network(spec, size, plain, tr, sites, layers, made, warnings, seed,
                    load_labels(spec.labels))
+
+
+def _trace(model: nn.Module, x: torch.Tensor, what: str) -> Trace:
+    try:
+        return trace(model, x)
+    except Exception as e:  # noqa: BLE001 - a user's model may raise anything
+        raise failure(e, model, what) from None
 
 
 def _check_variants(variants) -> list[str]:

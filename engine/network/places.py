@@ -56,6 +56,7 @@ class Site:
     chain: tuple[str, ...] = ()    # pointwise ops between a strided conv and ``point``
     fold: str | None = None
     note: str = ""
+    indices: bool = False          # a pool that also returns its argmax (for an unpooling layer)
 
 
 def pair(v: int | tuple[int, ...] | list[int]) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from torch import nn
 
 from engine.network.places import Point, Site
 from engine.network.sites import chain_end
-from engine.network.trace import Trace
+from engine.network.trace import Trace, is_leaf
 
 SITE_KINDS = {"pool": "pool site", "conv": "strided conv site", "shortcut": "1x1 shortcut site"}
 
@@ -46,7 +46,7 @@ def find_layers(tr: Trace, sites: list[Site]) -> list[Layer]:
     blocks = []
     for path, m in modules.items():
         parent = modules.get(path.rpartition(".")[0]) if path else None
-        if (isinstance(parent, nn.Sequential | nn.ModuleList) and any(True for _ in m.children())
+        if (isinstance(parent, nn.Sequential | nn.ModuleList) and not is_leaf(m)
                 and path in tr.calls):
             blocks.append(path)
     for s in sites:

@@ -13,15 +13,18 @@ from engine.network.places import Geometry, Point, Site, pair
 from engine.network.trace import Node, Trace
 
 
-def find_sites(tr: Trace) -> tuple[list[Site], list[str]]:
+def find_sites(tr: Trace, wanted: list[Node] | None = None) -> tuple[list[Site], list[str]]:
     """All downsampling sites of the traced network, in forward order, and warnings.
 
     Returns
     -------
     sites : list of Site
     warnings : list of str
-        Downsampling that cannot be rewritten (functional pooling, a strided conv called
-        more than once).
+        Downsampling that cannot be rewritten (a strided conv called more than once).
+
+    ``wanted``, if given, gets the functional ops that end a strided conv's pointwise chain
+    with no module after them: where :mod:`engine.network.functional` should put a point.
+    Functional pooling is lifted into modules before this runs (see ``functional.plan``).
     """
     modules = tr.modules
     sites: list[Site] = []
@@ -29,8 +32,6 @@ def find_sites(tr: Trace) -> tuple[list[Site], list[str]]:
     seen: set[str] = set()
     for n in tr.nodes:
         if n.path is None:
-            if n.name in ("max_pool2d", "avg_pool2d", "max_pool2d_with_indices"):
-                warnings.append(f"functional {n.name} outside a module cannot be rewritten")
             continue
         if not n.leaf or n.path in seen:
             continue
@@ -47,18 +48,23 @@ def find_sites(tr: Trace) -> tuple[list[Site], list[str]]:
                 warnings.append(f"{n.path}: strided conv called {tr.calls[n.path]} times per "
                                 "forward pass; left as it is")
                 continue
-            sites.append(_conv_site(tr, n, m, modules))
+            site, last = _conv_site(tr, n, m, modules)
+            sites.append(site)
+            if wanted is not None and site.note and last is not None and last.path is None:
+                wanted.append(last)
     return sites, warnings
 
 
 def _pool_site(tr: Trace, n: Node, m: nn.Module, g: Geometry, modules) -> Site:
     kind = "max" if isinstance(m, nn.MaxPool2d) else "avg"
-    fold, note = _fold_target(tr, n, g, modules)
+    indices = bool(getattr(m, "return_indices", False))
+    fold, note = ((None, "returns indices for an unpooling layer: subsampled") if indices
+                  else _fold_target(tr, n, g, modules))
     return Site(n.path, "pool", g, n.in_shape[1:], n.out_shape[1:], Point(n.path), kind,
-                fold=fold, note=note)
+                fold=fold, note=note, indices=indices)
 
 
-def _conv_site(tr: Trace, n: Node, m: nn.Conv2d, modules) -> Site:
+def _conv_site(tr: Trace, n: Node, m: nn.Conv2d, modules) -> tuple[Site, Node | None]:
     k = pair(m.kernel_size)
     kind = "shortcut" if k == (1, 1) and pair(m.padding) == (0, 0) else "conv"
     g = Geometry(k, pair(m.stride), pair(m.padding) if not isinstance(m.padding, str)
@@ -66,8 +72,9 @@ def _conv_site(tr: Trace, n: Node, m: nn.Conv2d, modules) -> Site:
     chain, point, note = chain_end(tr, n, modules)
     out = tr.node(point.path)
     shape = out.out_shape if point.when == "post" else out.in_shape
-    return Site(n.path, kind, g, n.in_shape[1:], shape[1:], point,
+    site = Site(n.path, kind, g, n.in_shape[1:], shape[1:], point,
                 chain=tuple(c.path or c.name for c in chain), note=note)
+    return site, (chain[-1] if chain else None)
 
 
 def chain_end(tr: Trace, start: Node, modules) -> tuple[list[Node], Point, str]:

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from engine.network import calls
 from engine.network.module_facts import cost, rf_geometry
 from engine.network.receptive import RF
 
@@ -47,6 +48,9 @@ class Node:
     version: int = 0               # the output's version counter when the call ended
     final: int | None = None       # id of the output after the module's forward hooks ran
     final_end: int = 0             # sequence number once those hooks ran
+    owner: str | None = None       # a function: the path of the module whose forward called it
+    index: int = 0                 # a function: its count among that module's calls of it
+    params: dict | None = None     # a functional pooling call: its arguments (calls.pool_params)
 
     @property
     def inplace(self) -> bool:
@@ -90,18 +94,23 @@ class Trace:
         return [n for n in self.nodes if n.leaf and n.start > after and tid in n.inputs]
 
 
+LEAF_TYPES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+
+
 def is_leaf(module: nn.Module) -> bool:
-    """A layer with no children but the ops a variant hung on it (``poolscope_op*``)."""
-    return all(name.startswith("poolscope_op") for name, _ in module.named_children())
+    """A layer: a conv or pool by type (whatever children it pads with, as TF-"SAME" ports
+    do), or a module with no children but the ops a variant hung on it (``poolscope_op*``)."""
+    return isinstance(module, LEAF_TYPES) or all(
+        name.startswith("poolscope_op") for name, _ in module.named_children())
 
 
-def _tensors(obj) -> list[torch.Tensor]:
+def tensors(obj) -> list[torch.Tensor]:
     if isinstance(obj, torch.Tensor):
         return [obj]
     if isinstance(obj, list | tuple):
-        return [t for o in obj for t in _tensors(o)]
+        return [t for o in obj for t in tensors(o)]
     if isinstance(obj, dict):
-        return [t for o in obj.values() for t in _tensors(o)]
+        return [t for o in obj.values() for t in tensors(o)]
     return []
 
 
@@ -109,21 +118,27 @@ class _Recorder(TorchFunctionMode):
     def __init__(self, trace: Trace, state: dict):
         super().__init__()
         self.trace, self.state = trace, state
+        self.paths = {id(m): p for p, m in trace.model.named_modules()}
+        self.counts: Counter = Counter()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         if self.state["leaf_depth"] or self.state["in_hook"]:
             return out
-        outs, ins = _tensors(out), _tensors((args, kwargs))
+        outs, ins = tensors(out), tensors((args, kwargs))
         if outs and ins:
             self.state["seq"] += 1
             s = self.state["seq"]
             name = getattr(func, "__name__", str(func))
+            who = self.paths.get(id(calls.owner()))
+            index = self.counts[(who, name)]
+            self.counts[(who, name)] += 1
             self.trace.nodes.append(Node(s, s, name, inputs=tuple(id(t) for t in ins),
                                          output=id(outs[0]), in_shape=tuple(ins[0].shape),
                                          out_shape=tuple(outs[0].shape),
-                                         version=outs[0]._version))
+                                         version=outs[0]._version, owner=who, index=index,
+                                         params=calls.pool_params(name, args, kwargs)))
             self.trace._keep.extend(outs + ins)
         return out
 
@@ -146,16 +161,17 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     """
     tr = Trace(model)
     state = {"seq": 0, "leaf_depth": 0, "in_hook": False}
-    open_calls: dict[int, list[int]] = {}
-    finishing: dict[int, list[Node]] = {}
+    open_calls: dict[int, list[tuple[int, bool]]] = {}  # module -> [(start, nested), ...]
+    finishing: dict[int, list[Node | None]] = {}
     handles = []
 
     def pre(path, leaf):
         def hook(module, args):
             state["in_hook"] = True
             state["seq"] += 1
-            open_calls.setdefault(id(module), []).append(state["seq"])
-            if leaf:
+            nested = state["leaf_depth"] > 0  # a child a layer calls (its padding): not a node
+            open_calls.setdefault(id(module), []).append((state["seq"], nested))
+            if leaf and not nested:
                 state["leaf_depth"] += 1
             state["in_hook"] = False
         return hook
@@ -164,12 +180,16 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         # Runs before any other forward hook: records the module's own output, and leaves the
         # leaf first so that ops a variant applies in its hooks are recorded as calls too.
         def hook(module, args, out):
+            start, nested = open_calls[id(module)].pop()
+            if nested:
+                finishing.setdefault(id(module), []).append(None)
+                return
             state["in_hook"] = True
             if leaf:
                 state["leaf_depth"] -= 1
             state["seq"] += 1
-            ins, outs = _tensors(args), _tensors(out)
-            node = Node(open_calls[id(module)].pop(), state["seq"], type(module).__name__, path,
+            ins, outs = tensors(args), tensors(out)
+            node = Node(start, state["seq"], type(module).__name__, path,
                         leaf, tuple(id(t) for t in ins), id(outs[0]) if outs else None,
                         tuple(ins[0].shape) if ins else (), tuple(outs[0].shape) if outs else ())
             if outs:
@@ -185,9 +205,11 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
 
     def after_hooks(module, args, out):
         # Runs after every other forward hook: the output the rest of the network sees.
-        state["in_hook"] = True
         node = finishing[id(module)].pop()
-        outs = _tensors(out)
+        if node is None:
+            return
+        state["in_hook"] = True
+        outs = tensors(out)
         state["seq"] += 1
         node.final, node.final_end = (id(outs[0]) if outs else None), state["seq"]
         node.out_shape = tuple(outs[0].shape) if outs else node.out_shape
@@ -223,7 +245,21 @@ def _receptive_fields(tr: Trace, x: torch.Tensor) -> None:
             continue
         rf = max(known, key=lambda r: r.size)
         g = rf_geometry(modules[n.path]) if n.path is not None else None
+        if g and isinstance(modules[n.path], nn.Conv2d):
+            g = _padding_seen(g, n)
         tr.rf[n.output] = rf.through(*g) if g else rf
     for n in tr.nodes:  # a module's hooks may hand on another tensor than it computed
         if n.final is not None and n.final not in tr.rf and n.output in tr.rf:
             tr.rf[n.final] = tr.rf[n.output]
+
+
+def _padding_seen(g: tuple[int, int, int], n: Node) -> tuple[int, int, int]:
+    """A conv's geometry with the padding it really used: a conv that pads in ``forward()``
+    (TF-"SAME" ports) declares none, so take it from the sizes it turned n into o."""
+    k, s, p = g
+    if len(n.in_shape) < 3 or len(n.out_shape) < 3:
+        return g
+    size, out = n.in_shape[-2], n.out_shape[-2]
+    if (size + 2 * p - k) // s + 1 == out:
+        return g
+    return k, s, max(0, (out - 1) * s + k - size) // 2

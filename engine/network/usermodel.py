@@ -15,6 +15,7 @@ from pathlib import Path
 from torch import nn
 
 from engine.errors import ModelError
+from engine.network.failures import failure
 from engine.network.nets import NetworkSpec
 
 
@@ -38,12 +39,12 @@ def _load_callable(name: str):
         try:
             spec.loader.exec_module(module)
         except Exception as e:  # noqa: BLE001 - any error in the user's file is reported
-            raise ModelError(f"{target}: failed to import ({type(e).__name__}: {e})") from None
+            raise failure(e, None, f"{target}: failed to import") from None
     else:
         try:
             module = importlib.import_module(target)
         except Exception as e:  # noqa: BLE001
-            raise ModelError(f"{target}: cannot import ({type(e).__name__}: {e})") from None
+            raise failure(e, None, f"{target}: cannot import") from None
     fn = getattr(module, func, None)
     if not callable(fn):
         raise ModelError(f"{name}: {target} has no function {func!r}")
@@ -68,7 +69,7 @@ def load_user_model(name: str, input_size: tuple[int, int] | None = None,
     try:
         model = fn()
     except Exception as e:  # noqa: BLE001
-        raise ModelError(f"{name}: the function failed ({type(e).__name__}: {e})") from None
+        raise failure(e, None, f"{name}: the function failed") from None
     if not isinstance(model, nn.Module):
         raise ModelError(f"{name}: returned {type(model).__name__}, not a torch nn.Module")
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]

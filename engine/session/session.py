@@ -120,19 +120,21 @@ class Session:
     def _build(self, config: EngineConfig) -> bool:
         try:
             engine = Engine(config)
+            shapes = engine.view_shapes()  # every variant runs once before it replaces the old
         except Exception as e:  # noqa: BLE001 - a torch or file error too: the old engine stays
             self._events.append(Failed(_one_line(e)))
             return False
         self.engine, self.config = engine, engine.config
-        self._announce()
+        self._announce(shapes)
         return True
 
-    def _announce(self) -> None:
+    def _announce(self, shapes: dict | None = None) -> None:
         e = self.engine
         self.probes.reset()
         net = e.network
         self._events.append(EngineInfo(
-            net.spec.name, e.variant_names, tuple(e.layers), tuple(net.layers), e.view_shapes(),
+            net.spec.name, e.variant_names, tuple(e.layers), tuple(net.layers),
+            shapes or e.view_shapes(),
             net.input_size, str(e.device), net.untrained,
             {v: dict(net.variants[v].notes) for v in e.variant_names}, e.config,
             {v: v + (f" ({op.init_note})" if (op := net.variants[v].operator).init_note
