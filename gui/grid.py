@@ -95,6 +95,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.cells: dict[tuple[str, str], MosaicItem] = {}
         self.range_labels: dict[str, QGraphicsSimpleTextItem] = {}
         self.prediction_labels: dict[str, QGraphicsSimpleTextItem] = {}
+        self.captions: dict[tuple[str, str], QGraphicsSimpleTextItem] = {}
         self._static: list = []
         self.variants: tuple[str, ...] = ()
         self.layers: tuple[str, ...] = ()
@@ -121,14 +122,20 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
             self.resolution_changed.emit(side)
 
     def set_layout(self, variants, layers, shapes: dict, mosaic_shapes: dict,
-                   titles: dict | None = None) -> None:
-        """Lay out rows and columns. ``mosaic_shapes[(variant, layer)]`` is (H, W) shown."""
+                   titles: dict | None = None, captions: dict | None = None) -> None:
+        """Lay out rows and columns. ``mosaic_shapes[(variant, layer)]`` is (H, W) shown.
+
+        Every map of a row is drawn at the same height, whatever its resolution, so its tiles
+        line up by input position across the columns; ``captions[(variant, layer)]`` is said
+        under that map (a stride folded into its conv, which made it smaller).
+        """
         for item in list(self.cells.values()) + self._static:
             self.view.removeItem(item)
         self.cells.clear()
         self._result = None
         self.range_labels.clear()
         self.prediction_labels.clear()
+        self.captions.clear()
         self._static = []
         self.variants, self.layers = tuple(variants), tuple(layers)
         widths = {v: max((ROW_H * mosaic_shapes[(v, ly)][1] / mosaic_shapes[(v, ly)][0])
@@ -160,6 +167,10 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
                 item.setRect(item.cell)
                 self.view.addItem(item)
                 self.cells[(v, ly)] = item
+                caption = (captions or {}).get((v, ly))
+                if caption:
+                    self.captions[(v, ly)] = self._text(caption, xs[v], y + ROW_H, size=12,
+                                                        color=(230, 200, 120))
             y += ROW_H + ROW_GAP
         self._extent = QRectF(0, 0, max(x, LABEL_W + 10), max(y, HEADER_H + 10))
         self.fit()

@@ -260,7 +260,8 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         shapes = {k: mosaic_size(s, shrink_for(s, DISPLAY_MAX_SIDE)) for k, s in
                   info.shapes.items()}
         layer_names = [ly.name for ly in info.layers]
-        self.grid.set_layout(info.variants, layer_names, info.shapes, shapes, info.titles)
+        self.grid.set_layout(info.variants, layer_names, info.shapes, shapes, info.titles,
+                             info.captions)
         self.zoom.set_variants(info.variants)
         self._measures_engine(info)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,

@@ -101,6 +101,8 @@ def chain_end(tr: Trace, start: Node, modules) -> tuple[list[Node], Point, str]:
     if len(users) == 1 and users[0].path is not None and tr.calls[users[0].path] == 1:
         return chain, Point(users[0].path, "pre"), ""
     usable = [c for c in [start, *chain] if c.path is not None and tr.calls[c.path] == 1]
+    if not usable:  # a conv in a block that runs more than once: its first call
+        return chain, Point(start.path, "post"), f"{start.path} runs more than once"
     host = usable[-1]
     skipped = [c.path or c.name for c in chain[chain.index(host) + 1:]] if host in chain \
         else [c.path or c.name for c in chain]

@@ -44,6 +44,7 @@ class EngineInfo:
     notes: dict                              # variant -> {site: what it became}
     config: EngineConfig                     # the settings the engine now runs with
     titles: dict                             # variant -> column title
+    captions: dict = field(default_factory=dict)  # (variant, layer) -> a note under that map
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from functools import singledispatchmethod
 import numpy as np
 
 from engine.engine import Engine, EngineConfig
-from engine.errors import PoolScopeError
+from engine.errors import PoolScopeError, SourceError
 from engine.session import commands as c
 from engine.session import jobs
 from engine.session.live_probes import LiveProbes
@@ -102,10 +102,12 @@ class Session:
         shown = None
         try:
             shown = self._step_once()
-        except PoolScopeError as e:  # the source failed (e.g. a camera unplugged)
+        except SourceError as e:  # the source failed (e.g. a camera unplugged)
             self._events.append(Failed(str(e)))
             self.source.close()
             self.source = None
+        except PoolScopeError as e:  # the network failed on this frame: say so, go on
+            self._events.append(Failed(str(e)))
         except Exception as e:  # noqa: BLE001 - a session must never die silently
             self._events.append(Failed(_one_line(e)))
         return shown, self._take()
@@ -132,14 +134,14 @@ class Session:
         e = self.engine
         self.probes.reset()
         net = e.network
+        shapes = shapes or e.view_shapes()
         self._events.append(EngineInfo(
-            net.spec.name, e.variant_names, tuple(e.layers), tuple(net.layers),
-            shapes or e.view_shapes(),
+            net.spec.name, e.variant_names, tuple(e.layers), tuple(net.layers), shapes,
             net.input_size, str(e.device), net.untrained,
             {v: dict(net.variants[v].notes) for v in e.variant_names}, e.config,
             {v: v + (f" ({op.init_note})" if (op := net.variants[v].operator).init_note
                      and v not in (net.trained or {}) else "")
-             for v in e.variant_names}))
+             for v in e.variant_names}, _captions(net, e.layers, shapes)))
         self._dirty = True
 
     def _open(self, spec: str | None) -> None:
@@ -322,6 +324,19 @@ class Session:
     def _take(self) -> list:
         events, self._events = self._events, []
         return events
+
+
+def _captions(net, layers, shapes: dict) -> dict:
+    """(variant, row) -> "stride folded here" where a variant's map of a row is smaller than
+    the plain network's because a pool's stride went into the conv before it."""
+    out = {}
+    for v, var in net.variants.items():
+        folded = any(where != site for site, where in var.changed.items())
+        for ly in layers:
+            shape = shapes.get((v, ly.name))
+            if folded and shape is not None and tuple(shape[1:]) < tuple(ly.shape[1:]):
+                out[(v, ly.name)] = "stride folded here"
+    return out
 
 
 def _one_line(e: Exception) -> str:

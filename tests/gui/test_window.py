@@ -347,3 +347,15 @@ def test_command_line_circular_option_reaches_the_engine_config(settings):
     assert config.circular is True and config.measure_every > 0
     config, _ = make_config(cli.build_parser().parse_args([]), settings)
     assert config.circular is False
+
+
+def test_a_folded_row_is_drawn_at_the_same_size_and_labelled(window):
+    grid = window.grid
+    folded, full = grid.cells[("stride", "features.0")], grid.cells[("max", "features.0")]
+    assert folded.view_info is not None and folded.view_info.shape[1:] == (112, 112)
+    assert full.view_info.shape[1:] == (224, 224)
+    assert folded.cell.height() == full.cell.height()                # same on-screen size
+    assert abs(folded.cell.width() - full.cell.width()) < 1.0         # tiles line up
+    assert grid.captions[("stride", "features.0")].text() == "stride folded here"
+    # every conv whose pool's stride was folded into it, in the stride column only
+    assert set(grid.captions) == {("stride", f"features.{i}") for i in (0, 3, 6, 9)}
