@@ -14,7 +14,7 @@ from pathlib import Path
 
 from torch import nn
 
-from engine.errors import ModelError
+from engine.errors import ModelError, PoolScopeError
 
 
 def log_dir() -> Path:
@@ -33,6 +33,12 @@ def failure(e: BaseException, model: nn.Module | None, what: str) -> ModelError:
     line = f"{what}{where}: {type(e).__name__}" + (f": {text[0]}" if text else "")
     log = write_log(e, line)
     return ModelError(line + (f" (traceback in {log})" if log else ""))
+
+
+def one_line(e: BaseException) -> str:
+    """A PoolScopeError's own line; any other error with its type, on one line."""
+    text = str(e) if isinstance(e, PoolScopeError) else f"{type(e).__name__}: {e}"
+    return text.splitlines()[0] if text.strip() else type(e).__name__
 
 
 def module_path(e: BaseException, model: nn.Module | None) -> str | None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.engine import Engine, EngineConfig
 from engine.errors import PoolScopeError, SourceError
+from engine.network.failures import one_line
 from engine.session import commands as c
 from engine.session import jobs
 from engine.session.live_probes import LiveProbes
@@ -74,7 +75,7 @@ class Session:
         try:
             self._open(self._first_source)
         except Exception as e:  # noqa: BLE001 - reported; a later SetSource can still work
-            self._events.append(Failed(_one_line(e)))
+            self._events.append(Failed(one_line(e)))
         return self._take()
 
     def handle(self, command: c.Command) -> list:
@@ -109,7 +110,7 @@ class Session:
         except PoolScopeError as e:  # the network failed on this frame: say so, go on
             self._events.append(Failed(str(e)))
         except Exception as e:  # noqa: BLE001 - a session must never die silently
-            self._events.append(Failed(_one_line(e)))
+            self._events.append(Failed(one_line(e)))
         return shown, self._take()
 
     def close(self) -> None:
@@ -124,7 +125,7 @@ class Session:
             engine = Engine(config)
             shapes = engine.view_shapes()  # every variant runs once before it replaces the old
         except Exception as e:  # noqa: BLE001 - a torch or file error too: the old engine stays
-            self._events.append(Failed(_one_line(e)))
+            self._events.append(Failed(one_line(e)))
             return False
         self.engine, self.config = engine, engine.config
         self._announce(shapes)
@@ -337,12 +338,6 @@ def _captions(net, layers, shapes: dict) -> dict:
             if folded and shape is not None and tuple(shape[1:]) < tuple(ly.shape[1:]):
                 out[(v, ly.name)] = "stride folded here"
     return out
-
-
-def _one_line(e: Exception) -> str:
-    """A PoolScopeError's own line; any other error with its type, on one line."""
-    text = str(e) if isinstance(e, PoolScopeError) else f"{type(e).__name__}: {e}"
-    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _rate(times: deque) -> float | None:
