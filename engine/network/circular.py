@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import nn
 
-from engine.network.downsamplers import Downsampler, circular_conv
+from engine.network.convs import circular_conv
+from engine.network.downsamplers import Downsampler
 from engine.network.module_facts import dense, rf_geometry, short
 from engine.network.places import pair
 

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.network.convs import circular_conv, conv_dense, conv_geometry, conv_macs
 from engine.network.places import Site, pair
 
 BINOMIAL_ROWS = {n: [math.comb(n - 1, i) for i in range(n)] for n in range(1, 8)}
@@ -254,39 +255,6 @@ class LearnedConv(Downsampler, nn.Conv2d):
 
     def use_circular_padding(self) -> None:
         circular_conv(self)
-
-
-def conv_geometry(conv: nn.Conv2d) -> tuple[int, int, int]:
-    """(kernel with its dilation, stride, padding) of ``conv`` along the height axis."""
-    k = conv.dilation[0] * (conv.kernel_size[0] - 1) + 1
-    p = conv.padding
-    pad = (k - 1) // 2 if p == "same" else 0 if p == "valid" else p[0]
-    return k, conv.stride[0], pad
-
-
-def conv_dense(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv`` on ``x`` at stride 1, with its own padding mode (no hooks run)."""
-    saved = conv.stride
-    conv.stride = (1, 1)
-    try:
-        return conv._conv_forward(x, conv.weight, conv.bias)
-    finally:
-        conv.stride = saved
-
-
-def circular_conv(conv: nn.Conv2d) -> None:
-    """Make ``conv`` pad circularly (in place), keeping its padding amounts."""
-    if not isinstance(conv.padding, str) and any(pair(conv.padding)):
-        conv.padding_mode = "circular"
-        # Conv2d precomputes the reversed padding it hands to F.pad
-        ph, pw = pair(conv.padding)
-        conv._reversed_padding_repeated_twice = [pw, pw, ph, ph]
-
-
-def conv_macs(conv: nn.Conv2d, out: torch.Tensor) -> int:
-    """``H_out * W_out * C_out * (C_in / groups) * kh * kw`` for one item of ``out``."""
-    kh, kw = conv.kernel_size
-    return out[0].numel() * (conv.in_channels // conv.groups) * kh * kw
 
 
 class SiteOp(nn.Sequential):

@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.network.downsamplers import Downsampler, conv_dense, conv_geometry, conv_macs
+from engine.network.convs import conv_dense, conv_geometry, conv_macs
+from engine.network.downsamplers import Downsampler
 from engine.network.places import pair
 
 

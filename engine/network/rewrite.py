@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from engine.errors import ModelError
+from engine.network.convs import pad_for_stride_1
 from engine.network.downsamplers import SiteOp
 from engine.network.operators import OPERATORS, Operator
 from engine.network.places import Site
@@ -117,22 +118,17 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
     return v
 
 
-PADS = (nn.ConstantPad2d, nn.ReflectionPad2d, nn.ReplicationPad2d)
-
-
 def at_stride_1(conv: nn.Conv2d) -> None:
     """Run ``conv`` at stride 1 from now on (in place).
 
     A conv that pads through a child pad module (TF-"SAME" ports, which size it for one input
-    and stride) gets that padding worked out again for stride 1: "SAME" at stride 1, the extra
-    pixel right and below as TensorFlow puts it; so the stride-1 map has the size and alignment
-    of a stride-1 SAME conv. A conv that pads in ``forward()`` from its stride needs nothing.
+    and stride) gets that padding worked out again for stride 1
+    (:func:`engine.network.convs.pad_for_stride_1`), so the stride-1 map has the size and
+    alignment of a stride-1 SAME conv. A conv that pads in ``forward()`` from its stride needs
+    nothing.
     """
     conv.stride = (1, 1)
-    th, tw = (d * (k - 1) for k, d in zip(conv.kernel_size, conv.dilation, strict=True))
-    for child in conv.children():
-        if isinstance(child, PADS):
-            child.padding = (tw // 2, tw - tw // 2, th // 2, th - th // 2)
+    pad_for_stride_1(conv)
 
 
 def _attach(host: nn.Module, when: str, op: nn.Module) -> None:

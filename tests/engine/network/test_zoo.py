@@ -121,7 +121,7 @@ def test_blur_at_a_stride_4_stem_is_the_stride_2_blur_cascaded():
     assert "cascaded to stride 4" in net.variants["blur"].notes["downsample.0.0"]
 
 
-def test_the_published_efficientnet_port_when_installed():
+def test_the_published_efficientnet_port_when_installed(tmp_path):
     pytest.importorskip("efficientnet_pytorch")
     net = load_network(spec("published_efficientnet"), ("plain", "max", "avg", "stride", "blur"),
                        input_size=64)
@@ -135,3 +135,19 @@ def test_the_published_efficientnet_port_when_installed():
         assert torch.equal(net.variants["plain"].model(x), original(x))
         for v in ("max", "avg", "stride", "blur"):
             assert torch.isfinite(net.variants[v].model(x)).all()
+    args = ["--model", spec("published_efficientnet"), "--input-size", "64"]
+    assert cli.main(["info", *args]) == 0
+    assert cli.main(["export", "--source", "pattern:shapes", "--out", str(tmp_path), *args]) == 0
+
+
+def test_the_stride_1_map_a_kept_same_conv_samples_is_a_same_conv_s():
+    from engine.measures.site_taps import SiteTap
+
+    for name in ("efficientnet_same", "timm_same"):
+        net = load_network(spec(name), ("stride",), input_size=64)
+        model = net.variants["stride"].model
+        with torch.no_grad(), SiteTap(model, net.sites, net.variants["stride"].changed,
+                                      net.trace) as tap:
+            model(torch.rand(1, 3, 64, 64))
+        for site in net.sites:   # what each kept strided conv samples: SAME at stride 1
+            assert tap.maps[site.path].presample.shape[-2:] == site.in_shape[-2:], (name, site)
