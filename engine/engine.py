@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 import numpy as np
 import torch
+from torch import nn
 
 from engine.device import resolve_device, set_host_threads, tune_host_allocator
 from engine.display import mosaic as mz
@@ -222,7 +223,13 @@ class Engine:
         if (history and every and self._count % every == 1 % every
                 and self._measure_throttle.due(None, time.perf_counter())):
             t3 = time.perf_counter()
-            self.measures = self.meter.tick(self.last)
+            try:
+                self.measures = self.meter.tick(self.last)
+            except PoolScopeError:
+                raise
+            except Exception as e:  # noqa: BLE001 - a user's model may fail on a shifted input
+                raise failure(e, nn.ModuleDict(self.models),
+                              f"{self.network.spec.name}: measuring") from None
             self._measure_throttle.ran(None, t3, time.perf_counter())
             timings["measure"] = _ms(t3)
         timings["total"] = _ms(t0)

@@ -1,9 +1,11 @@
 """Which module made a functional call, and what a functional pooling call asks for.
 
-A torch function called in a module's ``forward()`` (``F.max_pool2d``, ``F.relu``) belongs to the
-innermost module whose ``forward`` frame is on the stack when it is called: the trace records
-it so (:func:`owner`), and the lifted calls of :mod:`engine.network.functional` are matched the
-same way at run time, so both count a module's own calls alike.
+A torch function called in a module's ``forward()`` (``F.max_pool2d``, ``F.relu``) belongs to that
+module: the innermost module whose ``forward`` frame is on the stack when it is called. A call
+made by a module's hooks (PoolScope's own taps and captures among them) belongs to no module's
+forward. The trace records calls so (:func:`owner`), and the lifted calls of
+:mod:`engine.network.functional` are matched the same way at run time, so both count a module's
+own calls alike.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ _AVG_DEFAULTS = {"stride": None, "padding": 0, "ceil_mode": False, "count_includ
 
 
 def owner(depth: int = 2) -> nn.Module | None:
-    """The module whose ``forward`` made the current call (None outside any)."""
+    """The module whose ``forward`` made the current call; None outside any module's forward,
+    or in a module's hooks (met first: its ``_call_impl`` frame, not its ``forward``)."""
     frame = sys._getframe(depth)
     while frame is not None:
-        if frame.f_code.co_name == "forward":
-            me = frame.f_locals.get("self")
+        code = frame.f_code
+        if code.co_name in ("forward", "_call_impl") and code.co_argcount:
+            me = frame.f_locals.get(code.co_varnames[0])  # ``self``, whatever it is called
             if isinstance(me, nn.Module):
-                return me
+                return me if code.co_name == "forward" else None
         frame = frame.f_back
     return None
 

@@ -50,16 +50,22 @@ def module_path(e: BaseException, model: nn.Module | None) -> str | None:
     found = None
     tb = e.__traceback__
     while tb is not None:
-        me = tb.tb_frame.f_locals.get("self")
+        code = tb.tb_frame.f_code
+        me = tb.tb_frame.f_locals.get(code.co_varnames[0]) if code.co_argcount else None
         if isinstance(me, nn.Module) and id(me) in paths:
             found = paths[id(me)]
         tb = tb.tb_next
     return found
 
 
+_LOGGED: dict[str, Path] = {}  # line -> its log: a model failing on every frame logs once
+
+
 def write_log(e: BaseException, line: str) -> Path | None:
     """Write ``line`` and ``e``'s whole traceback to a new file; its path (None if it could
-    not be written: the line is still the error)."""
+    not be written: the line is still the error). The same line again gets the same file."""
+    if line in _LOGGED and _LOGGED[line].is_file():
+        return _LOGGED[line]
     folder = log_dir()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     try:
@@ -70,4 +76,5 @@ def write_log(e: BaseException, line: str) -> Path | None:
             f.write("".join(traceback.format_exception(type(e), e, e.__traceback__)))
     except OSError:
         return None
+    _LOGGED[line] = path
     return path

@@ -69,7 +69,7 @@ class _Route(TorchFunctionMode):
         child, action = target
         module = getattr(self.host, child)
         if action == "replace":
-            return module(args[0])
+            return module(args[0] if args else kwargs["input"])
         return module(func(*args, **kwargs))
 
 
@@ -86,28 +86,35 @@ class RouteHooks:
         self.active.append(route)
 
     def post(self, module, args, out) -> None:
-        self.active.pop().__exit__(None, None, None)
+        if self.active:  # a hook before ours may have failed before ours ran
+            self.active.pop().__exit__(None, None, None)
 
 
 def plan(tr: Trace, points: list[Node]) -> tuple[list[Lift], list[str]]:
-    """What to lift in the traced network: its downsampling pool calls and ``points``; and a
-    line for each call that cannot be lifted."""
+    """What to lift in the traced network: its downsampling pool calls (in any module's
+    forward, or inside a childless module's) and ``points``; and a line for each call that
+    cannot be lifted."""
     lifts, refused = [], []
-    wanted = [(n, "replace") for n in tr.nodes
-              if n.path is None and n.params is not None and calls.downsamples(n.params)]
-    wanted += [(n, "after") for n in points]
-    for n, action in wanted:
+    modules = tr.modules
+    pools = [n for n in (*tr.nodes, *tr.hidden)
+             if n.path is None and n.params is not None and calls.downsamples(n.params)]
+    for n, action in [*((n, "replace") for n in pools), *((n, "after") for n in points)]:
+        host = modules.get(n.owner) if n.owner is not None else None
         where = n.owner or "the model"
-        if n.owner is None:
-            refused.append(f"functional {n.name} outside any module's forward cannot be "
-                           "rewritten")
-        elif tr.calls[n.owner] > 1:
+        if isinstance(host, nn.MaxPool2d | nn.AvgPool2d):
+            continue  # a pool layer's own call: the layer is the site
+        why = ("it is called outside any module's forward" if host is None else
+               f"{where} is itself a conv" if isinstance(host, nn.Conv2d) else
+               f"{where} runs every child in turn (a Sequential)"
+               if isinstance(host, nn.Sequential) else
+               f"{where} runs more than once per forward pass" if tr.calls[n.owner] > 1
+               else "")
+        if why:
             refused.append(f"functional {n.name} #{n.index} in {where} cannot be rewritten: "
-                           f"{where} runs more than once per forward pass")
-        else:
-            module = calls.pool_module(n.name, n.params) if action == "replace" else Point()
-            lifts.append(Lift(n.owner, n.name, n.index, f"F_{n.name}_{n.index}", action,
-                              module))
+                           f"{why}")
+            continue
+        module = calls.pool_module(n.name, n.params) if action == "replace" else Point()
+        lifts.append(Lift(n.owner, n.name, n.index, f"F_{n.name}_{n.index}", action, module))
     return lifts, refused
 
 
@@ -125,17 +132,56 @@ def apply(model: nn.Module, lifts: list[Lift]) -> None:
         host.register_forward_hook(hooks.post, always_call=True)
 
 
-def lift(model: nn.Module, lifts: list[Lift], check: torch.Tensor) -> tuple[nn.Module, str]:
-    """A copy of ``model`` with ``lifts`` applied, if it computes exactly what ``model`` does
-    on ``check``; else ``model`` itself and the reason."""
+def lift(model: nn.Module, lifts: list[Lift],
+         check: torch.Tensor) -> tuple[nn.Module, list[str]]:
+    """A copy of ``model`` with those ``lifts`` applied that keep it computing exactly what
+    it computes on ``check`` and whose children really run (module by module); and a line for
+    each module whose lifts were refused."""
     if not lifts:
-        return model, ""
+        return model, []
+    with torch.no_grad():
+        want = tensors(model(check))
+    hosts = list(dict.fromkeys(x.owner for x in lifts))
+    kept, refused = [], []
+    for host in ([hosts] if _works(model, lifts, check, want) is None else [[h] for h in hosts]):
+        group = [x for x in lifts if x.owner in host]
+        why = _works(model, group, check, want) if len(host) == 1 else None
+        if why:
+            names = ", ".join(f"{x.name} #{x.index}" for x in group)
+            refused.append(f"functional {names} in {host[0] or 'the model'} cannot be "
+                           f"rewritten: {why}")
+        else:
+            kept += group
+    if not kept:
+        return model, refused
+    lifted = copy.deepcopy(model)
+    apply(lifted, kept)
+    return lifted, refused
+
+
+def _works(model: nn.Module, lifts: list[Lift], check: torch.Tensor, want) -> str | None:
+    """None if ``lifts`` keep ``model`` computing ``want`` and each lifted child runs once;
+    else why not."""
     lifted = copy.deepcopy(model)
     apply(lifted, lifts)
-    with torch.no_grad():
-        want, got = tensors(model(check)), tensors(lifted(check))
-    if len(want) == len(got) and all(torch.equal(a, b) for a, b in zip(want, got, strict=True)):
-        return lifted, ""
-    names = ", ".join(f"{x.name} #{x.index} in {x.owner or 'the model'}" for x in lifts)
-    return model, (f"functional calls ({names}) cannot be rewritten: the network computes "
-                   "otherwise with them as layers")
+    ran: dict[str, int] = defaultdict(int)
+    handles = []
+    for x in lifts:
+        host = lifted.get_submodule(x.owner) if x.owner else lifted
+        child = getattr(host, x.child)
+        handles.append(child.register_forward_hook(
+            lambda *_, key=(x.owner, x.child): ran.__setitem__(key, ran[key] + 1)))
+    try:
+        with torch.no_grad():
+            got = tensors(lifted(check))
+    except Exception as e:  # noqa: BLE001 - the lift broke the forward pass
+        return f"with them as layers the forward pass fails ({type(e).__name__}: {e})"
+    finally:
+        for h in handles:
+            h.remove()
+    if any(ran[(x.owner, x.child)] != 1 for x in lifts):
+        return "their calls do not pass through the module's call (its forward run directly?)"
+    if len(want) != len(got) or not all(torch.equal(a, b) for a, b in zip(want, got,
+                                                                           strict=True)):
+        return "the network computes otherwise with them as layers"
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,15 +231,15 @@ def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],
     if lifts:
         check = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed))
         try:
-            lifted, problem = functional.lift(plain, lifts, check)
+            lifted, problems = functional.lift(plain, lifts, check)
         except Exception as e:  # noqa: BLE001 - named, logged, one line
             raise failure(e, plain, f"{spec.name}: lifting functional calls") from None
-        if problem:
-            refused.append(problem)
-        else:
+        refused += problems
+        if lifted is not plain:
             plain = lifted
             tr = _trace(plain, x, what)
             sites, warnings = find_sites(tr)
+            refused += _left_unlifted(tr, refused)
     warnings += refused
     if not sites:
         raise ModelError(f"{spec.name}: no downsampling sites (no strided conv, max-pool or "
@@ -256,6 +257,17 @@ def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],
         made[v].model.eval()
     return Network(spec, size, plain, tr, sites, layers, made, warnings, seed,
                    load_labels(spec.labels))
+
+
+def _left_unlifted(tr: Trace, said: list[str]) -> list[str]:
+    """A line for each downsampling functional pool still in the lifted network (its module
+    did not route it), unless a line about its module was said already."""
+    lifts, refused = functional.plan(tr, [])
+    lines = refused + [f"functional {x.name} #{x.index} in {x.owner or 'the model'} cannot be "
+                       "rewritten: its calls did not go through the lift" for x in lifts]
+    where = re.compile(r" in (.*) cannot be rewritten")
+    known = {m.group(1) for line in said if (m := where.search(line))}
+    return [ln for ln in lines if (m := where.search(ln)) is None or m.group(1) not in known]
 
 
 def _trace(model: nn.Module, x: torch.Tensor, what: str) -> Trace:

@@ -48,6 +48,7 @@ class Node:
     version: int = 0               # the output's version counter when the call ended
     final: int | None = None       # id of the output after the module's forward hooks ran
     final_end: int = 0             # sequence number once those hooks ran
+    own_shape: tuple[int, ...] = ()  # a module: its own output's shape, before its hooks ran
     owner: str | None = None       # a function: the path of the module whose forward called it
     index: int = 0                 # a function: its count among that module's calls of it
     params: dict | None = None     # a functional pooling call: its arguments (calls.pool_params)
@@ -71,6 +72,7 @@ class Trace:
     output: object = None
     rf: dict[int, RF] = field(default_factory=dict)
     calls: Counter = field(default_factory=Counter)
+    hidden: list[Node] = field(default_factory=list)  # downsampling pool calls inside layers
     _keep: list = field(default_factory=list, repr=False)
 
     @property
@@ -124,7 +126,12 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        if self.state["leaf_depth"] or self.state["in_hook"]:
+        if self.state["in_hook"]:
+            return out
+        if self.state["leaf_depth"]:  # inside a layer: only a pool it calls, to lift it out
+            name = getattr(func, "__name__", "")
+            if name in calls.POOLS:
+                self._hidden(name, args, kwargs)
             return out
         outs, ins = tensors(out), tensors((args, kwargs))
         if outs and ins:
@@ -141,6 +148,16 @@ class _Recorder(TorchFunctionMode):
                                          params=calls.pool_params(name, args, kwargs)))
             self.trace._keep.extend(outs + ins)
         return out
+
+    def _hidden(self, name: str, args, kwargs) -> None:
+        who = self.paths.get(id(calls.owner()))
+        index = self.counts[(who, name)]
+        self.counts[(who, name)] += 1
+        params = calls.pool_params(name, args, kwargs)
+        if calls.downsamples(params):
+            self.state["seq"] += 1
+            self.trace.hidden.append(Node(self.state["seq"], self.state["seq"], name,
+                                          owner=who, index=index, params=params))
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
@@ -194,6 +211,7 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
                         tuple(ins[0].shape) if ins else (), tuple(outs[0].shape) if outs else ())
             if outs:
                 node.version = outs[0]._version
+                node.own_shape = node.out_shape
             if leaf and outs:
                 node.macs, node.params = cost(module, outs[0])
             tr.nodes.append(node)
@@ -257,9 +275,9 @@ def _padding_seen(g: tuple[int, int, int], n: Node) -> tuple[int, int, int]:
     """A conv's geometry with the padding it really used: a conv that pads in ``forward()``
     (TF-"SAME" ports) declares none, so take it from the sizes it turned n into o."""
     k, s, p = g
-    if len(n.in_shape) < 3 or len(n.out_shape) < 3:
+    if len(n.in_shape) < 3 or len(n.own_shape) < 3:
         return g
-    size, out = n.in_shape[-2], n.out_shape[-2]
+    size, out = n.in_shape[-2], n.own_shape[-2]
     if (size + 2 * p - k) // s + 1 == out:
         return g
     return k, s, max(0, (out - 1) * s + k - size) // 2

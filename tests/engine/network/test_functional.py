@@ -113,3 +113,156 @@ def test_a_model_failing_on_one_frame_is_reported_and_the_source_keeps_running(t
         model[2].fail = False
     assert s.step()[0] is not None                         # and the next frame shows
     s.close()
+
+
+STEM = '''
+import torch.nn.functional as F
+from torch import nn
+
+
+class Stem(nn.Module):            # ResNet's stem, its max-pool as a function
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(s, x):            # not called self: the owner is found all the same
+        x = F.max_pool2d(F.relu(s.bn1(s.conv1(x))), 3, 2, 1)
+        return s.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def build():
+    return Stem()
+'''
+
+HIDDEN = '''
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Down(nn.Module):            # no children: a layer, its pool inside
+    def forward(self, x):
+        return F.max_pool2d(x, 2)
+
+
+class Lambda(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class Pooled(nn.Sequential):      # a Sequential that pools after its children
+    def forward(self, x):
+        return F.avg_pool2d(super().forward(x), 2)
+
+
+class Direct(nn.Module):          # its pool's module is run by .forward(), not called
+    def __init__(self):
+        super().__init__()
+        self.inner = Down()
+
+    def forward(self, x):
+        return self.inner.forward(x)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.down = nn.Conv2d(3, 8, 3, padding=1), Down()
+        self.c2, self.halve = nn.Conv2d(8, 8, 3, padding=1), Lambda(lambda t: F.avg_pool2d(t, 2))
+        self.block = Pooled(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU())
+        self.direct = Direct()
+
+    def forward(self, x):
+        x = self.halve(self.c2(self.down(torch.relu(self.c1(x)))))
+        x = F.avg_pool2d(input=self.block(x), kernel_size=2)
+        return self.direct(x)
+
+
+def build():
+    return Net()
+'''
+
+
+def test_a_functional_pool_measures_like_a_pool_layer(tmp_path):
+    """The taps and captures of the measures call torch functions in hooks: they are no
+    module's own calls, so the lifted pool is still the one the model calls."""
+    import numpy as np
+
+    from engine.engine import Engine
+    from engine.measures.site_taps import SiteTap
+
+    net = load_network(_write(tmp_path, "stem", STEM), ("max", "blur"), input_size=64)
+    assert [s.path for s in net.sites] == ["conv1", "F_max_pool2d_0"]
+    engine = Engine(network=net, device="cpu", variants=("max", "blur"))
+    result = engine.step(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8))
+    assert result.views["max"]["F_max_pool2d_0"].shape == (8, 16, 16)
+    m = engine.measure()
+    assert 0 <= m.get("shift_cosine", "blur", "F_max_pool2d_0") <= 2
+    model = net.variants["max"].model
+    with __import__("torch").no_grad(), SiteTap(model, net.sites, net.variants["max"].changed,
+                                                net.trace) as tap:
+        model(engine.last_input.contiguous())
+    assert tap.maps["conv1"].entering.shape[-2:] == (64, 64)      # conv1 at stride 1
+
+
+def test_pools_inside_layers_and_odd_calls_are_lifted_or_named(tmp_path):
+    net = load_network(_write(tmp_path, "hidden", HIDDEN), ("max", "avg"), input_size=32)
+    assert [s.path for s in net.sites] == ["down.F_max_pool2d_0", "halve.F_avg_pool2d_0",
+                                           "F_avg_pool2d_0"]   # input= keyword too
+    assert net.warnings == [
+        "functional avg_pool2d #0 in block cannot be rewritten: block runs every child in "
+        "turn (a Sequential)",
+        "functional max_pool2d #0 in direct.inner cannot be rewritten: their calls do not pass "
+        "through the module's call (its forward run directly?)"]
+
+
+def test_a_strided_conv_s_receptive_field_uses_its_own_padding_in_every_variant(tmp_path):
+    from engine.network.rows import tensor_at
+    from engine.network.trace import trace
+
+    cat = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.s = nn.Conv2d(3, 8, 3, 2, 1)
+        self.head = nn.Conv2d(16, 8, 3, padding=1)
+
+    def forward(self, x):
+        y = self.s(x)
+        return self.head(torch.cat([y, y], 1))
+
+
+def build():
+    return Net()
+'''
+    net = load_network(_write(tmp_path, "cat", cat), ("max",), input_size=32)
+    model = net.variants["max"].model
+    tr = trace(model, net.probe())
+    row = next(ly for ly in net.layers if ly.name == "s")
+    conv = next(n for n in tr.nodes if n.path == "s")
+    assert conv.own_shape[-2:] == (32, 32) and conv.out_shape[-2:] == (16, 16)
+    assert tr.rf[conv.output].start == 0.0                        # its declared padding, 1
+    assert tr.rf[tensor_at(tr, row.point)[0]].size == 4           # 3x3/1, then max 2x2/2
+
+
+def test_a_failure_on_every_frame_is_logged_once(tmp_path, monkeypatch):
+    from engine.network.failures import failure
+
+    monkeypatch.setenv("POOLSCOPE_LOG_DIR", str(tmp_path / "logs"))
+    lines = []
+    for _ in range(3):
+        try:
+            raise RuntimeError("the same each frame")
+        except RuntimeError as e:
+            lines.append(str(failure(e, None, "net (max): forward pass")))
+    assert len(set(lines)) == 1 and len(list((tmp_path / "logs").iterdir())) == 1
