@@ -5,6 +5,7 @@
     python main.py info --model M [--json]               shapes, params, MACs, RF, ms
     python main.py measure --source SRC --out DIR        shift, aliasing, flicker, cost: CSV
     python main.py bench --engine                        Engine.step against bare forwards
+    python main.py ask QUESTION|all [--out DIR]          answers, as experiments, with figures
 """
 
 from __future__ import annotations
@@ -158,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--frames", type=_positive, default=10, help="frames to measure (default 10)")
     _model_options(me)
 
+    ak = sub.add_parser("ask", help="answer a question about pooling and stride with an "
+                        "experiment run now: numbers, figures and a verdict (--list: which)")
+    ak.add_argument("question", nargs="?", help="a question (see --list), or all")
+    ak.add_argument("--list", action="store_true", help="list the questions")
+    ak.add_argument("--source", default=None, help="a photo, video or pattern:NAME instead of "
+                    "the synthetic held-out set")
+    ak.add_argument("--out", default=None, help="folder: each run goes into a new date-time "
+                    "sub-folder with answers.json, the figures and index.html (the report)")
+    ak.add_argument("--samples", type=_positive, default=32,
+                    help="images (or pairs of them) a statistic is taken over (default 32)")
+    _model_options(ak, variants="max,avg,stride,blur,learned")
+
     bench = sub.add_parser("bench", help="measure speed")
     what = bench.add_mutually_exclusive_group()
     what.add_argument("--engine", action="store_true",
@@ -206,14 +219,7 @@ def cmd_export(args) -> int:
 def cmd_measure(args) -> int:
     from engine import Engine, config_from_args
     from engine.output.export import new_export_dir
-    from engine.output.records import (
-        format_summary,
-        json_values,
-        measures_record,
-        summarise,
-        write_csv,
-        write_json,
-    )
+    from engine.output.records import format_summary, run_record, summarise, write_csv, write_json
     from engine.sources.frames import EndOfStream
     from engine.sources.openers import open_source
 
@@ -236,11 +242,7 @@ def cmd_measure(args) -> int:
     write_csv(folder / "measures.csv", rows)
     summary = summarise(rows)
     layers = [ly.name for ly in engine.layers]
-    record = {"model": engine.network.spec.name, "input_size": list(engine.network.input_size),
-              "source": args.source, "frames": len(records), "circular": args.circular,
-              "variants": list(engine.variant_names), "layers": layers,
-              "mean": json_values(summary), "per_frame": [measures_record(m) for m in records]}
-    write_json(folder / "measures.json", record)
+    write_json(folder / "measures.json", run_record(engine, args.source, records, summary))
     print(format_summary(summary, engine.variant_names, layers))
     print(f"measured {len(records)} frame{'s' * (len(records) != 1)} of {args.source}: "
           f"{len(rows)} values in {folder / 'measures.csv'}")
@@ -267,31 +269,23 @@ def cmd_info(args) -> int:
                        args.mean, args.std, trained=args.trained, circular=args.circular)
     info = network_info(net)
     if not args.no_timing:
+        from engine.bench import add_timings
+
         add_timings(info, net, args.device)
     print(info_json(info) if args.json else format_info(info))
     return 0
 
 
-def add_timings(info: dict, net, device: str = "auto", frames: int = 5) -> dict:
-    """Add ``ms`` (measured, per row) to every row of ``info``: the engine's running mean over
-    ``frames`` steps after one warm-up (CUDA events on a GPU, a monotonic clock on the CPU), on
-    a mid-grey frame."""
-    import numpy as np
+def cmd_ask(args) -> int:
+    from engine.answers.base import Setup
+    from engine.answers.report import command
+    from engine.device import set_host_threads
 
-    from engine import Engine
-
-    engine = Engine(network=net, device=device, variants=tuple(net.variants))
-    image = np.full((*net.input_size, 3), 128, np.uint8)
-    engine.step(image)
-    engine.layer_ms.clear()
-    for _ in range(frames):
-        engine.step(image)
-    for name, v in info["variants"].items():
-        for row in v["layers"]:
-            ms = engine.layer_ms.get(name, {}).get(row["name"])
-            row["ms"] = None if ms is None else round(ms, 3)
-    info["device"] = str(engine.device)
-    return info
+    set_host_threads(args.threads)
+    setup = Setup(model=args.model, weights=args.weights, trained=args.trained,
+                  source=args.source, variants=tuple(args.variants), input_size=args.input_size,
+                  samples=args.samples, seed=args.seed)
+    return command(None if args.list else args.question, setup, args.out)
 
 
 def cmd_bench(args) -> int:
@@ -327,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import PoolScopeError
 
     commands = {"export": cmd_export, "info": cmd_info, "bench": cmd_bench, "train": cmd_train,
-                "measure": cmd_measure, None: cmd_gui}
+                "measure": cmd_measure, "ask": cmd_ask, None: cmd_gui}
     try:
         return commands[args.command](args)
     except PoolScopeError as e:

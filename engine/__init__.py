@@ -31,7 +31,7 @@ _COMMANDS = ("SetSource", "Freeze", "Nudge", "ResetNudge", "StepFrame", "Seek", 
              "Rebuild", "SetView", "Viewport", "Zoom", "SelectUnit", "ShowSpectrum",
              "ShowDifference", "ShiftProbe", "Export", "EngineRate", "Ask", "Record", "KEEP")
 _MESSAGES = ("Shown", "EngineInfo", "SourceInfo", "Failed", "Exported", "ProbeDone",
-             "EngineRated")
+             "EngineRated", "Answered")
 
 _FACE = {
     # the engine and its results
@@ -51,6 +51,7 @@ _FACE = {
     # colour tables and the mosaic layout
     "COLORMAPS": "engine.display.colormaps", "DEFAULT_COLORMAP": "engine.display.colormaps",
     "colormap": "engine.display.colormaps", "NORM_MODES": "engine.display.mosaic",
+    "VARIANT_COLORS": "engine.display.colormaps", "variant_color": "engine.display.colormaps",
     "GAP": "engine.display.mosaic", "grid_for": "engine.display.mosaic",
     "mosaic_size": "engine.display.mosaic", "shrink_for": "engine.display.mosaic",
     "make_sheet": "engine.display.sheet",

@@ -1,4 +1,5 @@
-"""``bench --engine``: frames per second of ``Engine.step`` against the bare forward passes.
+"""``bench --engine``: frames per second of ``Engine.step`` against the bare forward passes; and
+the per-row milliseconds ``info`` prints.
 
 Both are timed on the same pre-rendered frames, interleaved round by round so drift in the
 machine's speed hits both alike; the figures are medians over rounds. The last line printed
@@ -12,6 +13,7 @@ import platform
 import statistics
 import time
 
+import numpy as np
 import torch
 
 from engine.engine import Engine, EngineConfig
@@ -119,3 +121,21 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
     elif device.type == "mps":
         torch.mps.synchronize()
+
+
+def add_timings(info: dict, net, device: str = "auto", frames: int = 5) -> dict:
+    """Add ``ms`` (measured, per row) to every row of ``info``: the engine's running mean over
+    ``frames`` steps after one warm-up (CUDA events on a GPU, a monotonic clock on the CPU), on
+    a mid-grey frame."""
+    engine = Engine(network=net, device=device, variants=tuple(net.variants))
+    image = np.full((*net.input_size, 3), 128, np.uint8)
+    engine.step(image)
+    engine.layer_ms.clear()
+    for _ in range(frames):
+        engine.step(image)
+    for name, v in info["variants"].items():
+        for row in v["layers"]:
+            ms = engine.layer_ms.get(name, {}).get(row["name"])
+            row["ms"] = None if ms is None else round(ms, 3)
+    info["device"] = str(engine.device)
+    return info

@@ -6,27 +6,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
-# readable on the dark background and apart for the common colour-vision deficiencies
-# (Okabe-Ito hues, lightened)
-VARIANT_COLORS = {
-    "max": (230, 120, 60),      # orange
-    "avg": (240, 228, 66),      # yellow
-    "stride": (86, 180, 233),   # sky blue
-    "blur": (60, 200, 150),     # bluish green
-    "learned": (220, 130, 190),  # reddish purple
-    "plain": (200, 200, 200),   # grey
-}
-SPARE = ((160, 160, 255), (255, 160, 160), (160, 255, 160), (255, 200, 120))
+from engine import variant_color
+
 BACKGROUND = (24, 24, 28)
 TEXT = (225, 225, 230)
 
 
 def color(variant: str, order: tuple[str, ...] = ()) -> tuple[int, int, int]:
-    """The RGB colour of ``variant`` (an unknown name takes a spare by its place in ``order``)."""
-    if variant in VARIANT_COLORS:
-        return VARIANT_COLORS[variant]
-    i = order.index(variant) if variant in order else sum(map(ord, variant))
-    return SPARE[i % len(SPARE)]
+    """The RGB colour of ``variant`` (the engine's table, which ``ask``'s figures use too)."""
+    return variant_color(variant, order)
 
 
 def pen(variant: str, width: float = 2.0, order: tuple[str, ...] = ()) -> QPen:

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import (
     STOP,
+    Answered,
     EngineConfig,
     EngineInfo,
     EngineRated,
@@ -39,7 +40,7 @@ class Transport(Protocol):
     Signals: ``result_ready()`` (a :class:`engine.Shown` waits: call :meth:`take_latest`),
     ``failed(str)``, ``engine_changed(EngineInfo)``, ``source_changed(SourceInfo)``,
     ``exported(str)`` (a folder), ``probe_ready(ProbeResult or None)``, ``engine_rated(int,
-    float)`` (frames, seconds).
+    float)`` (frames, seconds), ``answered(Answer)``.
     """
 
     config: EngineConfig   # the settings the session's engine runs with, as last announced
@@ -62,6 +63,7 @@ class TransportSignals(QObject):
     exported = Signal(str)
     probe_ready = Signal(object)
     engine_rated = Signal(int, float)
+    answered = Signal(object)
 
     instances: weakref.WeakSet = weakref.WeakSet()  # lets tests check none is left running
 
@@ -78,6 +80,7 @@ class TransportSignals(QObject):
             Exported: lambda e: self.exported.emit(e.folder),
             ProbeDone: lambda e: self.probe_ready.emit(e.result),
             EngineRated: lambda e: self.engine_rated.emit(e.frames, e.seconds),
+            Answered: lambda e: self.answered.emit(e.answer),
         }
 
     def deliver(self, events) -> None:

@@ -86,3 +86,25 @@ def colormap(name: str, gamma: float = 1.0) -> Colormap:
     except KeyError:
         raise ValueError(f"unknown colour map {name!r} (known: {', '.join(COLORMAPS)})") from None
     return cmap if gamma == 1.0 else cmap.with_gamma(gamma)
+
+
+# One colour per variant, the same in the window and in the figures of ``ask``: readable on
+# dark and light backgrounds and apart for the common colour-vision deficiencies (Okabe-Ito
+# hues, lightened).
+VARIANT_COLORS = {
+    "max": (230, 120, 60),      # orange
+    "avg": (240, 228, 66),      # yellow
+    "stride": (86, 180, 233),   # sky blue
+    "blur": (60, 200, 150),     # bluish green
+    "learned": (220, 130, 190),  # reddish purple
+    "plain": (200, 200, 200),   # grey
+}
+SPARE_COLORS = ((160, 160, 255), (255, 160, 160), (160, 255, 160), (255, 200, 120))
+
+
+def variant_color(variant: str, order: tuple[str, ...] = ()) -> tuple[int, int, int]:
+    """The RGB colour of ``variant`` (an unknown name takes a spare by its place in ``order``)."""
+    if variant in VARIANT_COLORS:
+        return VARIANT_COLORS[variant]
+    i = order.index(variant) if variant in order else sum(map(ord, variant))
+    return SPARE_COLORS[i % len(SPARE_COLORS)]

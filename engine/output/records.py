@@ -65,6 +65,15 @@ def summarise(rows) -> dict:
             for metric, per in acc.items()}
 
 
+def run_record(engine, source: str, records: list[Measures], summary: dict) -> dict:
+    """The ``measure`` command's JSON: what was measured, the means, and every frame."""
+    net = engine.network
+    return {"model": net.spec.name, "input_size": list(net.input_size), "source": source,
+            "frames": len(records), "circular": net.circular,
+            "variants": list(engine.variant_names), "layers": [ly.name for ly in engine.layers],
+            "mean": json_values(summary), "per_frame": [measures_record(m) for m in records]}
+
+
 def json_values(tree):
     """``tree`` (nested dicts of floats) with NaN and inf as null, for strict JSON."""
     if isinstance(tree, dict):

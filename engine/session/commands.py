@@ -162,13 +162,17 @@ class EngineRate(Command):
     seconds: float
 
 
-# -- for the next issues: the session says they are not built yet ----------------------------
 @dataclass(frozen=True)
 class Ask(Command):
-    """Run one of ``ask``'s questions."""
+    """Answer one of ``ask``'s questions (``main.py ask --list``), answered by an
+    ``Answered`` event. Its set-up is the question's own default (the shipped tiny network's
+    max weights in every column), on the session's source if it is a file."""
 
     question: str
+    samples: int = 32
 
+
+# -- for the next issues: the session says it is not built yet ------------------------------
 
 @dataclass(frozen=True)
 class Record(Command):

@@ -8,7 +8,7 @@ import time
 from engine.errors import PoolScopeError
 from engine.measures.probes import shift_probe
 from engine.output.export import export_frame, new_export_dir
-from engine.session.messages import EngineRated, Exported, Failed, ProbeDone
+from engine.session.messages import Answered, EngineRated, Exported, Failed, ProbeDone
 
 
 def probe(engine, steps_per_px: int, cancel) -> list:
@@ -42,3 +42,14 @@ def engine_rate(engine, frames: list, seconds: float, cancel) -> EngineRated:
         engine.step(frames[n % len(frames)])
         n += 1
     return EngineRated(n, time.perf_counter() - t0)
+
+
+def answer(question: str, source, samples: int) -> Answered:
+    """One of ``ask``'s questions on its default set-up, on the session's source
+    when it is a photo or a video (a camera or a pattern keeps the default)."""
+    from engine.answers.asking import ask
+    from engine.answers.base import Setup
+
+    spec = getattr(source, "name", None)
+    spec = spec if spec and not spec.startswith(("camera", "pattern:")) else None
+    return Answered(ask(question, Setup(source=spec, samples=samples)))

@@ -89,4 +89,12 @@ class EngineRated:
     seconds: float
 
 
-EVENTS = (EngineInfo, SourceInfo, Failed, Exported, ProbeDone, EngineRated)
+@dataclass(frozen=True)
+class Answered:
+    """The answer to an ``Ask`` command: an :class:`engine.answers.base.Answer` (numbers,
+    figures as PNG bytes, the verdict)."""
+
+    answer: object
+
+
+EVENTS = (EngineInfo, SourceInfo, Failed, Exported, ProbeDone, EngineRated, Answered)

@@ -276,7 +276,10 @@ class Session:
         self._events.append(jobs.engine_rate(self._need_engine(), frames, cmd.seconds,
                                              self.cancel))
 
-    @_do.register(c.Ask)
+    @_do.register
+    def _(self, cmd: c.Ask) -> None:
+        self._events.append(jobs.answer(cmd.question, self.source, cmd.samples))
+
     @_do.register(c.Record)
     def _(self, cmd) -> None:
         raise PoolScopeError(f"{type(cmd).__name__.lower()}: not available yet")

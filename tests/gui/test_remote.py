@@ -75,3 +75,15 @@ def test_a_new_colour_map_reaches_the_grid_through_the_engine_process(window, qt
     assert (item.lut == want).all()
     painted = {tuple(c) for c in item.rendered().reshape(-1, 3)[::40].tolist()}
     assert painted <= {tuple(c) for c in want.tolist()}
+
+
+def test_an_answer_crosses_the_pipe_with_its_figures(window, qtbot):
+    from engine import Ask
+
+    with qtbot.waitSignal(window.transport.answered, timeout=60_000) as sig:
+        window.send(Ask("gap", samples=4))
+    answer = sig.args[0]
+    assert answer.question == "gap" and answer.verdict
+    assert all(f.png[:4] == b"\x89PNG" for f in answer.figures)
+    start = window.frames_shown
+    qtbot.waitUntil(lambda: window.frames_shown > start + 2, timeout=20_000)  # and it goes on

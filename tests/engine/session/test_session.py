@@ -15,6 +15,7 @@ from engine.engine import EngineConfig
 from engine.measures.catalogue import NETWORK_ROW
 from engine.session import commands as c
 from engine.session.messages import (
+    Answered,
     EngineInfo,
     EngineRated,
     Exported,
@@ -125,9 +126,13 @@ def test_every_command_drives_the_session(session, video_files, tmp_path):
     assert events[0].model == "allcnn-c" and events[0].input_size == (32, 32)
     assert s.config.layers is None and s.config.trained is None
 
-    for cmd in (c.Ask("why pool?"), c.Record(True)):
-        (failed,) = do(cmd)
-        assert isinstance(failed, Failed) and "not available yet" in failed.message
+    (answered,) = do(c.Ask("gap", samples=4))
+    assert isinstance(answered, Answered) and answered.answer.question == "gap"
+    assert answered.answer.verdict and answered.answer.figures[0].png[:4] == b"\x89PNG"
+    (failed,) = do(c.Ask("why pool?"))
+    assert isinstance(failed, Failed) and "unknown question" in failed.message
+    (failed,) = do(c.Record(True))
+    assert isinstance(failed, Failed) and "not available yet" in failed.message
     (failed,) = s.handle(object())
     assert isinstance(failed, Failed) and "unknown command" in failed.message
     assert used == set(c.Command.__subclasses__())         # every command, driven

@@ -1,0 +1,45 @@
+"""Asking: run one question, or all of them, on a set-up. Importing this module registers every
+question (one import line each below: the order ``ask all`` runs them)."""
+
+from __future__ import annotations
+
+import time
+
+from engine.answers import cost, gap, nonlinearity, shortcut  # noqa: F401 - register them
+from engine.answers.base import QUESTIONS, Answer, Question, Setup, setup_record
+from engine.errors import PoolScopeError
+
+ORDER = ("nonlinearity", "cost", "shortcut", "gap")
+
+
+def questions() -> dict[str, type[Question]]:
+    """Every registered question, in the order ``ask all`` runs them."""
+    known = [n for n in ORDER if n in QUESTIONS] + [n for n in QUESTIONS if n not in ORDER]
+    return {n: QUESTIONS[n] for n in known}
+
+
+def ask(name: str, setup: Setup | None = None) -> Answer:
+    """Run question ``name`` on ``setup``; a one-line PoolScopeError if it is unknown or
+    cannot be run there."""
+    cls = QUESTIONS.get(name)
+    if cls is None:
+        raise PoolScopeError(f"unknown question {name!r} (known: {', '.join(questions())})")
+    setup = setup or Setup()
+    t0 = time.perf_counter()
+    a = cls().run(setup)
+    return Answer(a.question, a.title, a.verdict, a.numbers, a.tables, a.figures,
+                  {**setup_record(setup), **a.setup}, a.cites, time.perf_counter() - t0)
+
+
+def ask_all(setup: Setup | None = None, out=None) -> tuple[list[Answer], dict[str, str]]:
+    """Every question on ``setup``: the answers, and question -> why it was skipped."""
+    answers, skipped = [], {}
+    for name in questions():
+        try:
+            answers.append(ask(name, setup))
+        except PoolScopeError as e:
+            skipped[name] = str(e)
+        if out is not None:
+            out(name, answers[-1] if answers and answers[-1].question == name else None,
+                skipped.get(name))
+    return answers, skipped

@@ -1,0 +1,78 @@
+"""The statistics verdicts rest on: means with 95% intervals, Wilson intervals for shares,
+the tie rule, and numbers written the same way everywhere."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (then ~1.96)
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over ``n`` samples with its 95% interval [lo, hi]."""
+
+    mean: float
+    lo: float
+    hi: float
+    n: int
+
+    def record(self) -> dict:
+        return {"mean": self.mean, "ci95": [self.lo, self.hi], "n": self.n}
+
+    def __str__(self) -> str:
+        if self.n <= 1 or self.lo == self.hi:
+            return f"{fmt(self.mean)} (n={self.n})"
+        return f"{fmt(self.mean)} (95% CI {fmt(self.lo)} to {fmt(self.hi)}, n={self.n})"
+
+
+def mean_ci(values) -> Estimate:
+    """The mean of ``values`` with a t-based 95% interval."""
+    x = np.asarray(list(values), dtype=np.float64)
+    n = len(x)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    m = float(x.mean())
+    if n == 1:
+        return Estimate(m, m, m, 1)
+    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
+    half = t * float(x.std(ddof=1)) / math.sqrt(n)
+    return Estimate(m, m - half, m + half, n)
+
+
+def wilson(k: int, n: int) -> Estimate:
+    """The share k / n with its Wilson 95% interval."""
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    z, p = 1.96, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+
+
+def overlap(a: Estimate, b: Estimate) -> bool:
+    """True if the two intervals overlap: no clear difference."""
+    return not (a.hi < b.lo or b.hi < a.lo)
+
+
+def fmt(x: float) -> str:
+    """A number as the verdicts and tables write it: 3 significant digits, thousands
+    separated for whole numbers, scientific below 1e-3."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if float(x).is_integer() and abs(x) >= 1000:
+        return f"{int(x):,}"
+    if x != 0 and abs(x) < 1e-3:
+        return f"{x:.1e}"
+    return f"{x:.3g}"
+
+
+def ratio(a: float, b: float) -> str:
+    """``a / b`` written as "4.0x"."""
+    return f"{a / b:.1f}x" if b else "n/a"
