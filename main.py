@@ -169,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "sub-folder with answers.json, the figures and index.html (the report)")
     ak.add_argument("--samples", type=_positive, default=32,
                     help="images (or pairs of them) a statistic is taken over (default 32)")
+    ak.add_argument("--matrix", default=None, help='calculator: rows by ";", values by ",", '
+                    'e.g. "1,3,2,4;5,6,1,2;0,1,3,1;2,4,5,2" (the default)')
+    for opt, default in (("--kernel", 2), ("--stride", 2), ("--padding", 0)):
+        ak.add_argument(opt, type=int, default=default, help=f"calculator (default {default})")
     _model_options(ak, variants="max,avg,stride,blur,learned")
 
     bench = sub.add_parser("bench", help="measure speed")
@@ -284,7 +288,8 @@ def cmd_ask(args) -> int:
     set_host_threads(args.threads)
     setup = Setup(model=args.model, weights=args.weights, trained=args.trained,
                   source=args.source, variants=tuple(args.variants), input_size=args.input_size,
-                  samples=args.samples, seed=args.seed)
+                  samples=args.samples, seed=args.seed, circular=args.circular, matrix=args.matrix,
+                  kernel=args.kernel, stride=args.stride, padding=args.padding)
     return command(None if args.list else args.question, setup, args.out)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 
-from engine.answers import cost, gap, nonlinearity, shortcut  # noqa: F401 - register them
+from engine.answers import calculator, cost, gap, invariance, nonlinearity, sharp, shortcut, stride  # noqa: F401 - importing registers them
 from engine.answers.base import QUESTIONS, Answer, Question, Setup, setup_record
 from engine.errors import PoolScopeError
 
-ORDER = ("nonlinearity", "cost", "shortcut", "gap")
+ORDER = ("nonlinearity", "cost", "stride", "sharp", "calculator", "shortcut", "gap",
+         "invariance")
 
 
 def questions() -> dict[str, type[Question]]:

@@ -45,6 +45,11 @@ class Setup:
     samples: int = 32              # images (or pairs of them) a statistic is taken over
     seed: int = 0
     device: str = "cpu"
+    circular: bool = False         # circular padding: shifts wrap round, no invented border
+    matrix: str | None = None      # the calculator's matrix ("1,3;5,6"), kernel, stride, pad
+    kernel: int = 2
+    stride: int = 2
+    padding: int = 0
 
     def shared_weights(self) -> str | None:
         if self.weights is None and self.trained is None and self.model == "tiny":

@@ -46,7 +46,7 @@ def bars(groups: list[str], series: dict[str, list], title: str, ylabel: str,
             for x0 in where[zero]:
                 ax.annotate("0", (x0, 0), xycoords=("data", "axes fraction"), ha="center",
                             va="bottom", fontsize=8)
-        err = np.vstack([mean - lo, hi - mean])
+        err = np.clip(np.nan_to_num(np.vstack([mean - lo, hi - mean])), 0, None)
         ax.bar(where, mean, width, yerr=err, capsize=2, color=rgb(name), edgecolor="black",
                linewidth=0.6, label=name)
     ax.set_xticks(xs, groups, rotation=15 if len(groups) > 4 else 0, ha="right"
@@ -56,20 +56,66 @@ def bars(groups: list[str], series: dict[str, list], title: str, ylabel: str,
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncols=min(5, len(series)), loc="upper left",
-              bbox_to_anchor=(0, -0.18 if len(groups) > 4 else -0.1))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if note:
         fig.text(0.01, -0.12, note, fontsize=8, ha="left", va="top", wrap=True)
     return png(fig)
 
 
-def masks(panels: list[tuple[str, np.ndarray]], title: str) -> bytes:
-    """Small binary or grey images side by side, each with its title."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.0 * len(panels), 2.4))
-    for ax, (name, img) in zip(np.atleast_1d(axes), panels, strict=True):
+def masks(panels: list[tuple[str, np.ndarray]], title: str, columns: int | None = None) -> bytes:
+    """Small binary or grey images in a grid (``columns`` wide, default one row), each with its
+    title; a title that starts with a variant's name is drawn in its colour."""
+    columns = columns or len(panels)
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 2.3 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (name, img) in zip(axes.flat, panels, strict=False):
+        ax.axis("on")
         ax.imshow(img, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(name, fontsize=9, color=tuple(0.6 * c for c in rgb(name.split()[0])))
+        ax.set_title(name, fontsize=9,
+                     color=tuple(0.6 * c for c in rgb(name.replace(",", " ").split()[0])))
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(title, fontsize=10)
+    return png(fig)
+
+
+def numbers_grid(panels: list[tuple[str, list]], title: str) -> bytes:
+    """Small matrices side by side, every value written in its cell."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.9 * len(panels), 2.4), squeeze=False)
+    for ax, (name, values) in zip(axes.flat, panels, strict=True):
+        a = np.asarray(values, float)
+        ax.imshow(a, cmap="Greys", vmin=min(0.0, a.min()), vmax=max(a.max(), 1e-9) * 1.6,
+                  interpolation="nearest")
+        if a.size <= 64:
+            for (i, j), v in np.ndenumerate(a):
+                ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title, fontsize=10)
+    return png(fig)
+
+
+def curves(xs: list[float], series: dict[str, list[Estimate]], title: str, xlabel: str,
+           ylabel: str, note: str = "", log: bool = False, floor: float = 1e-8) -> bytes:
+    """One line per series (a variant) over ``xs``, with its 95% interval as a band; on a log
+    axis values below ``floor`` are drawn at it."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    clip = (lambda a: np.maximum(np.asarray(a, float), floor)) if log else np.asarray  # noqa: E731
+    for name, values in series.items():
+        mean = clip([v.mean for v in values])
+        ax.plot(xs, mean, color=rgb(name), label=name, linewidth=1.6, marker=".")
+        ax.fill_between(xs, clip([v.lo for v in values]), clip([v.hi for v in values]),
+                        color=rgb(name), alpha=0.2, linewidth=0)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if note:
+        fig.text(0.01, -0.05, note, fontsize=8, ha="left", va="top", wrap=True)
     return png(fig)

@@ -21,14 +21,15 @@ from engine.train.dataset import SyntheticShapes
 HELD_OUT = 6000  # the held-out set starts where `train`'s training set ends
 
 
-def network(setup: Setup, model: str | None = None, variants=None, circular: bool = False,
+def network(setup: Setup, model: str | None = None, variants=None, circular: bool | None = None,
             input_size: int | None = None) -> Network:
     """The set-up's network (or ``model`` with random weights when it is another one)."""
     own = model is None or model == setup.model
     return load_network(setup.model if own else model, tuple(variants or setup.variants),
                         input_size or (setup.input_size if own else None), setup.seed,
                         weights=setup.shared_weights() if own else None,
-                        trained=setup.trained if own else None, circular=circular)
+                        trained=setup.trained if own else None,
+                        circular=setup.circular if circular is None else circular)
 
 
 def images(setup: Setup, net: Network, n: int | None = None) -> tuple[torch.Tensor, str]:

@@ -53,7 +53,7 @@ def wilson(k: int, n: int) -> Estimate:
     z, p = 1.96, k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+    return Estimate(p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)), n)
 
 
 def overlap(a: Estimate, b: Estimate) -> bool:
@@ -76,3 +76,56 @@ def fmt(x: float) -> str:
 def ratio(a: float, b: float) -> str:
     """``a / b`` written as "4.0x"."""
     return f"{a / b:.1f}x" if b else "n/a"
+
+
+ROUNDING = 1e-9  # estimates closer than this are float rounding apart: no difference
+
+
+def winner(criterion: str, values: dict, better: str = "lower", labels=None,
+           unit: str = "") -> str:
+    """One verdict sentence: which of ``values`` (name -> Estimate, or an exact number) wins
+    ``criterion`` and by how much against the next best; or, for estimates whose intervals
+    overlap the best one's, that there is no clear difference, with n."""
+    labels = labels or {}
+    name = lambda v: labels.get(v, v)  # noqa: E731
+    sign = 1.0 if better == "lower" else -1.0
+    key = lambda v: sign * (values[v].mean if isinstance(values[v], Estimate)  # noqa: E731
+                            else values[v])
+    order = sorted((v for v in values if not math.isnan(key(v))), key=key)
+    if len(order) < 2:
+        return f"{criterion}: only {name(order[0])} has a value." if order else \
+            f"{criterion}: no value."
+    best, b = order[0], values[order[0]]
+    stat = isinstance(b, Estimate)
+    tied = [v for v in order[1:] if (_close(b, values[v]) if stat else values[v] == b)]
+    show = (lambda v: str(values[v])) if stat else (lambda v: fmt(values[v]) + unit)
+    if tied and not stat:
+        others = [v for v in order if v not in tied and v != best]
+        tail = "; then " + ", ".join(f"{name(v)} {show(v)}" for v in others) if others else ""
+        return (f"{criterion}: {_and([name(best)] + [name(v) for v in tied])} tie at "
+                f"{show(best)} (exact){tail}.")
+    others = [v for v in order[1:] if v not in tied]
+    tail = ("; the rest: " + ", ".join(f"{name(v)} {fmt(values[v].mean if stat else values[v])}"
+                                       for v in others)) if others else ""
+    if tied:
+        rest = ", ".join(f"{name(v)} {show(v)}" for v in tied)
+        return (f"{criterion}: no clear difference between {name(best)} {show(best)} and "
+                f"{rest}: their 95% intervals overlap{tail}.")
+    nxt = order[1]
+    bm = b.mean if stat else b
+    nm = values[nxt].mean if stat else values[nxt]
+    big, small = (nm, bm) if better == "lower" else (bm, nm)
+    if small > 0 and big / small >= 1.1:
+        by = f"{ratio(big, small)} {'less' if better == 'lower' else 'more'}"
+    else:
+        by = f"a difference of {fmt(abs(nm - bm))}{unit}"
+    return (f"{criterion}: {name(best)} wins with {show(best)}, against {show(nxt)} for "
+            f"{name(nxt)}, the next best ({by}).")
+
+
+def _close(a: Estimate, b: Estimate) -> bool:
+    return overlap(a, b) or abs(a.mean - b.mean) <= ROUNDING
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -54,5 +54,7 @@ def test_ask_all_goes_on_past_a_question_that_cannot_run_and_says_why(tmp_path, 
                      "--samples", "3", "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
     assert "skipped gap:" in out and "no linear classifier head" in out
+    assert "skipped invariance:" in out
+    assert "Shared weights, top-1 consistency: not measured (the network gives no class" in out
     (index,) = (tmp_path / "r").rglob("index.html")
     assert "Skipped <b>gap</b>" in index.read_text(encoding="utf-8")
