@@ -94,7 +94,7 @@ class DifferencePanel(QWidget):
         if views.difference_key != self.key():
             return
         self.shown = views.difference
-        diff, view = views.difference
+        diff, view, how = views.difference
         layer, a, b = views.difference_key
         grid = result.views if result is not None else {}
         panes = {"difference": diff,
@@ -113,5 +113,5 @@ class DifferencePanel(QWidget):
         self.labels["b"].setText(f"{b} (as in the grid)")
         self.labels["difference"].setText(f"|{a} − {b}|")
         c, h, w = view.shape
-        self.caption.setText(f"|{a} − {b}| of {layer} ({c}x{h}x{w}): colour "
+        self.caption.setText(f"|{a} − {b}| of {layer} ({c}x{h}x{w}, compared {how}): colour "
                              f"{view.lo:.3g} … {view.hi:.3g} (the same colour map as the grid)")

@@ -149,6 +149,11 @@ class LivePlots(QWidget):
             self._layout_key = key
             self._build(metric, rows)
         hist = self.history.get(metric, {})
+        if self.profile is not None and LIVE[metric].where == "site":
+            absent = [v for v in self.variants if not any((v, r) in hist for r in rows)]
+            self.profile.setTitle(f"newest {metric.replace('_', ' ')} by site" + (
+                f" · {', '.join(absent)}: no site (it does not downsample)" if absent else ""),
+                color=(200, 200, 200), size="10pt")
         for (layer, v), curve in self.curves.items():
             points = hist.get((v, layer))
             if points:

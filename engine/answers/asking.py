@@ -1,16 +1,27 @@
 """Asking: run one question, or all of them, on a set-up. Importing this module registers every
-question (one import line each below: the order ``ask all`` runs them)."""
+question (one name each in the import below; ORDER is the order ``ask all`` runs them)."""
 
 from __future__ import annotations
 
 import time
 
-from engine.answers import calculator, cost, gap, invariance, nonlinearity, sharp, shortcut, stride  # noqa: F401 - importing registers them
+from engine.answers import (  # noqa: F401 - importing registers them
+    calculator,
+    cost,
+    gap,
+    invariance,
+    nonlinearity,
+    position,
+    receptive,
+    sharp,
+    shortcut,
+    stride,
+)
 from engine.answers.base import QUESTIONS, Answer, Question, Setup, setup_record
 from engine.errors import PoolScopeError
 
 ORDER = ("nonlinearity", "cost", "stride", "sharp", "calculator", "shortcut", "gap",
-         "invariance")
+         "invariance", "receptive", "position")
 
 
 def questions() -> dict[str, type[Question]]:

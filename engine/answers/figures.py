@@ -119,3 +119,24 @@ def curves(xs: list[float], series: dict[str, list[Estimate]], title: str, xlabe
     if note:
         fig.text(0.01, -0.05, note, fontsize=8, ha="left", va="top", wrap=True)
     return png(fig)
+
+
+def fields(panels: list[tuple[str, np.ndarray, tuple]], title: str, size: tuple[int, int]
+           ) -> bytes:
+    """One map per variant (0..1) on the input's frame, each with a box (x, y, w, h) drawn in
+    the variant's colour."""
+    from matplotlib.patches import Rectangle
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), squeeze=False)
+    for ax, (name, img, (x0, y0, bw, bh)) in zip(axes.flat, panels, strict=True):
+        ax.imshow(img, cmap="magma", vmin=0, vmax=1, interpolation="nearest",
+                  extent=(-0.5, size[1] - 0.5, size[0] - 0.5, -0.5))
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), bw, bh, fill=False, linewidth=1.5,
+                               edgecolor=rgb(name)))
+        ax.set_xlim(min(-0.5, x0 - 1), max(size[1] - 0.5, x0 + bw))
+        ax.set_ylim(max(size[0] - 0.5, y0 + bh), min(-0.5, y0 - 1))
+        ax.set_title(name, fontsize=9, color=tuple(0.6 * c for c in rgb(name)))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title, fontsize=9)
+    return png(fig)

@@ -72,3 +72,23 @@ def _source_frames(spec: str, n: int, size: tuple[int, int], seed: int) -> list[
         y, x = int(rng.integers(0, ih - ch + 1)), int(rng.integers(0, iw - cw + 1))
         crops.append(np.ascontiguousarray(image[y:y + ch, x:x + cw]))
     return crops
+
+
+def with_none(setup: Setup, circular: bool | None = None) -> tuple[Network, str | None]:
+    """The set-up's network with the ``none`` variant (no downsampling) added to the default
+    variants (variants the user chose are kept as chosen), or, where the network cannot have
+    it (too costly, or a fixed-size head), without it and the reason."""
+    from engine.answers.base import VARIANTS
+    from engine.errors import ModelError
+
+    variants = [v for v in setup.variants if v != "plain"]
+    if tuple(setup.variants) != VARIANTS:
+        return network(setup, variants=variants, circular=circular), None
+    try:
+        return network(setup, variants=[*variants, "none"] if "none" not in variants
+                       else variants, circular=circular), None
+    except ModelError as e:
+        if "none:" not in str(e):
+            raise
+        return network(setup, variants=[v for v in variants if v != "none"],
+                       circular=circular), str(e)

@@ -43,6 +43,18 @@ def _fit_box(img: np.ndarray, box: int) -> np.ndarray:
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
 
 
+def shape_lines(shapes: dict[str, tuple[int, ...]]) -> list[str]:
+    """A row's real map shapes: one line if every variant's is the same, else one line per
+    shape naming its variants (``none`` keeps full resolution; every cell is drawn the same
+    height whatever its shape)."""
+    by: dict[tuple, list[str]] = {}
+    for v, s in shapes.items():
+        by.setdefault(tuple(s), []).append(v)
+    if len(by) == 1:
+        return ["x".join(str(n) for n in next(iter(by)))]
+    return [f"{'x'.join(str(n) for n in s)}: {', '.join(vs)}" for s, vs in by.items()]
+
+
 def make_sheet(result, cmap: Colormap, title: str = "", row_height: int = 160) -> np.ndarray:
     """Render a :class:`engine.engine.FrameResult` as one RGB uint8 image.
 
@@ -83,15 +95,13 @@ def make_sheet(result, cmap: Colormap, title: str = "", row_height: int = 160) -
     sheet[y:y + input_img.shape[0], x0:x0 + input_w] = input_img
 
     for ly in layers:
-        any_v = variants[0]
-        view = result.views[any_v][ly]
-        shapes = {tuple(result.views[v][ly].shape) for v in variants}
-        shape = "x".join(str(s) for s in view.shape) if len(shapes) == 1 else "varies"
+        lines = shape_lines({v: result.views[v][ly].shape for v in variants})
         _text(sheet, ly, PAD, y + 18, 0.5)
-        _text(sheet, shape, PAD, y + 38, 0.42, DIM)
+        for i, line in enumerate(lines):
+            _text(sheet, line, PAD, y + 38 + 18 * i, 0.42, DIM)
         lo, hi = min(result.views[v][ly].lo for v in variants), max(
             result.views[v][ly].hi for v in variants)
-        _text(sheet, f"range {lo:.3g} .. {hi:.3g}", PAD, y + 58, 0.42, DIM)
+        _text(sheet, f"range {lo:.3g} .. {hi:.3g}", PAD, y + 38 + 18 * len(lines), 0.42, DIM)
         for v in variants:
             c = cells[(v, ly)]
             sheet[y:y + c.shape[0], xs[v]:xs[v] + c.shape[1]] = c

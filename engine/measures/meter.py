@@ -242,6 +242,8 @@ class Meter:
                     tally.put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
                     tally.put("shift_cosine_subpx", v, ly.name, d[3])
                 self.site_maps[v] = dict(tap.maps)
+                if not var.operator.downsamples:  # no site there: no value, not a zero
+                    continue
                 for site, m in tap.maps.items():
                     for metric in site_metrics:
                         tally.put(metric.name, v, site, metric.compute(m.presample, m.stride))

@@ -100,6 +100,28 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
     return ProbeResult(shifts, error, jumps, own)
 
 
+def unit_in(engine, a: str, b: str, layer: str, y: int, x: int) -> tuple[int, int]:
+    """The unit of variant ``b``'s row ``layer`` centred nearest to the input position that
+    unit (y, x) of variant ``a`` is centred on: units map through the input, not by index
+    (a row of ``none`` has 2x, 4x ... the units of the same row of ``max``)."""
+    if a == b:
+        return y, x
+    ra, rb = engine.meter.rf(a).get(layer), engine.meter.rf(b).get(layer)
+    maps = engine.last_maps.get(b, {})
+    if ra is None or rb is None or layer not in maps:
+        return y, x
+    h, w = maps[layer].shape[-2:]
+
+    def along(i: int, n: int) -> int:
+        return min(n - 1, max(0, round((ra.start + i * ra.jump - rb.start) / rb.jump)))
+    return along(y, h), along(x, w)
+
+
+def units(engine, variant: str, layer: str, y: int, x: int) -> dict[str, tuple[int, int]]:
+    """Every variant's unit at ``layer`` for unit (y, x) clicked in ``variant``."""
+    return {v: unit_in(engine, variant, v, layer, y, x) for v in engine.variant_names}
+
+
 def receptive_field(engine, variant: str, layer: str, y: int, x: int):
     """(top, left, bottom, right) in input pixels of the theoretical RF of unit (y, x).
 
@@ -123,16 +145,21 @@ class ERF:
         self.sum: dict[str, np.ndarray] = {}
         self.count = 0
 
-    def update(self, engine, layer: str, channel: int, y: int, x: int) -> dict[str, np.ndarray]:
-        """Add the last input's gradient and return variant -> (H, W) mean |gradient|."""
+    def update(self, engine, layer: str, channel: int, y: int, x: int,
+               clicked: str | None = None) -> dict[str, np.ndarray]:
+        """Add the last input's gradient and return variant -> (H, W) mean |gradient|; unit
+        (y, x) is in variant ``clicked`` and each variant's own unit is found through the input
+        (:func:`unit_in`)."""
         inp = _need_input(engine)
-        key = (engine.variant_names, layer, channel, y, x, tuple(inp.shape))
+        key = (engine.variant_names, layer, channel, y, x, clicked, tuple(inp.shape))
+        at = units(engine, clicked, layer, y, x) if clicked else {}
         if key != self.key:
             self.key, self.sum, self.count = key, {}, 0
         by_name = {ly.name: ly for ly in engine.network.layers}
         if layer not in by_name:
             raise ModelError(f"unknown layer {layer!r}")
         for v, model in engine.models.items():
+            y, x = at.get(v, (y, x))
             xi = inp.detach().clone().requires_grad_(True)
             with torch.enable_grad(), Capture(model, [by_name[layer]]) as cap:
                 model(xi)
@@ -175,10 +202,25 @@ def spectrum(engine, variant: str, layer: str, channel: int) -> dict:
 
 
 def difference(engine, layer: str, a: str, b: str, max_side: int | None = None):
-    """The mosaic (a :class:`engine.display.views.LayerView`) of ``|A - B|`` at ``layer``."""
+    """The mosaic (a :class:`engine.display.views.LayerView`) of ``|A - B|`` at ``layer``, and
+    how the two were compared: unit by unit, or, when one map is finer (``none`` beside a
+    downsampled variant), on the coarser map's units, each compared with the finer map's unit
+    at the same input position (:func:`unit_in`)."""
     maps = engine.last_maps
-    if a not in maps or b not in maps or layer not in maps[a]:
+    if a not in maps or b not in maps or layer not in maps[a] or layer not in maps[b]:
         raise ModelError(f"no maps of {a}/{b} at {layer} yet")
-    d = (maps[a][layer].float() - maps[b][layer].float()).abs()
+    ma, mb = maps[a][layer].float(), maps[b][layer].float()
+    how = "unit by unit"
+    if ma.shape != mb.shape:
+        coarse, fine = (a, b) if ma[0].numel() <= mb[0].numel() else (b, a)
+        mc, mf = maps[coarse][layer].float(), maps[fine][layer].float()
+        h, w = mc.shape[-2:]
+        ys = [unit_in(engine, coarse, fine, layer, i, 0)[0] for i in range(h)]
+        xs = [unit_in(engine, coarse, fine, layer, 0, j)[1] for j in range(w)]
+        mf = mf[:, ys][:, :, xs]
+        ma, mb = (mc, mf) if coarse == a else (mf, mc)
+        how = (f"at {coarse}'s {h}x{w} units: {fine}'s {tuple(maps[fine][layer].shape[-2:])} "
+               f"map is read at each unit's input position")
+    d = (ma - mb).abs()
     t = mz.layer_mosaics({"d": d}, "layer", False, max_side)["d"]
-    return tiled_view(t, tuple(d.shape))
+    return tiled_view(t, tuple(d.shape)), how

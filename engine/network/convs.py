@@ -5,6 +5,7 @@ the learned operator's: its geometry, its stride-1 form, its MACs, its padding a
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from engine.network.places import pair
@@ -62,3 +63,32 @@ def conv_macs(conv: nn.Conv2d, out: torch.Tensor) -> int:
     """``H_out * W_out * C_out * (C_in / groups) * kh * kw`` for one item of ``out``."""
     kh, kw = conv.kernel_size
     return out[0].numel() * (conv.in_channels // conv.groups) * kh * kw
+
+
+def keep_size(conv: nn.Conv2d) -> None:
+    """Pad ``conv`` (now at stride 1) so its output keeps its input's size, as ``none`` needs
+    (a 4x4/4 patchify stem has no padding: at stride 1 it would shrink every map by 3 px); an
+    odd kernel gets ``d (k - 1) / 2`` on each side, an even one as many less one, and the extra
+    pixel right and below (as PyTorch's "same" puts it). A conv that pads through pad modules
+    was set by :func:`pad_for_stride_1`, and one that pads in its own ``forward()`` (timm's
+    ``Conv2dSame``) pads for its stride."""
+    if isinstance(conv.padding, str) or any(isinstance(c, PADS) for c in conv.children()) \
+            or type(conv).forward is not nn.Conv2d.forward:
+        return
+    need = [d * (k - 1) for k, d in zip(conv.kernel_size, conv.dilation, strict=True)]
+    if all(2 * p == n for p, n in zip(conv.padding, need, strict=True)):
+        return
+    conv.padding = tuple(n // 2 for n in need)
+    extra = tuple(n - 2 * (n // 2) for n in need)   # an even kernel: one more right and below
+    if any(extra):
+        conv.register_forward_pre_hook(PadAfter(extra))
+
+
+class PadAfter:
+    """Forward pre-hook: zero-pad the input ``(extra_h, extra_w)`` px below and to the right."""
+
+    def __init__(self, extra: tuple[int, int]):
+        self.extra = extra
+
+    def __call__(self, module, args):
+        return (F.pad(args[0], (0, self.extra[1], 0, self.extra[0])), *args[1:])

@@ -248,6 +248,7 @@ def analyse(spec: NetworkSpec, plain: nn.Module, variants: list[str],
     layers = find_layers(tr, sites)
     made = {}
     for v in variants:
+        operator(v).admit(plain, tr, sites, size)
         try:
             made[v] = make_variant(plain, sites, v)
         except ModelError:

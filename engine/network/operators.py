@@ -44,6 +44,9 @@ class Operator:
     folds_into_conv: ClassVar[bool] = False
     #: said beside the variant's name while its own layers have not been trained
     init_note: ClassVar[str] = ""
+    #: False for a variant that removes the downsampling: its sites sample nothing, so the
+    #: site measures (polyphase dispersion, alias fraction) have no site there
+    downsamples: ClassVar[bool] = True
 
     def pool(self, site: Site) -> list[nn.Module] | None:
         """Layers replacing a pooling layer (they receive the pool's input)."""
@@ -57,11 +60,19 @@ class Operator:
         """Layers before a strided 1x1 conv, run at stride 1 (ResNet-D style)."""
         return None
 
+    def admit(self, plain: nn.Module, tr, sites: list[Site], size: tuple[int, int]) -> None:
+        """Raise a one-line ModelError if this variant cannot be made of ``plain`` (traced as
+        ``tr`` at ``size``, its ``sites``); most variants can be made of any network."""
+
     def describe(self, site: Site) -> str:
         """One line saying what this operator puts at ``site``."""
         layers = {"pool": self.pool, "conv": self.conv, "shortcut": self.shortcut}[site.kind](site)
         if layers is None:
             return "kept as in the plain network"
+        if not layers:
+            return {"pool": "removed (no downsampling)", "conv": "conv at stride 1, nothing "
+                    "after (no downsampling)", "shortcut": "1x1 conv at stride 1 (no "
+                    "downsampling)"}[site.kind]
         where = {"pool": "replaced by", "conv": "conv at stride 1, its pointwise ops, then",
                  "shortcut": "before the 1x1 conv at stride 1:"}[site.kind]
         return f"{where} {' -> '.join(short(m) for m in layers)}"
@@ -154,3 +165,27 @@ class Learned(Operator):
 
     def shortcut(self, site: Site) -> list[nn.Module]:
         return [LearnedConv(site.in_shape[0], site.geometry.stride)]
+
+
+@register
+class NoDownsampling(Operator):
+    """No downsampling anywhere: pools removed, strided convs at stride 1 (their padding made
+    right for stride 1). Every row keeps the input's resolution, so only networks whose head
+    takes any size (global pooling) can end in it; and its cost grows with the square of every
+    stride removed, so it is estimated first and refused above :data:`NONE_MAX_MACS`."""
+
+    name, label = "none", "no downsampling"
+    downsamples = False
+
+    def pool(self, site: Site) -> list[nn.Module]:
+        return []
+
+    def conv(self, site: Site) -> list[nn.Module]:
+        return []
+
+    shortcut = conv
+
+    def admit(self, plain: nn.Module, tr, sites: list[Site], size: tuple[int, int]) -> None:
+        from engine.network.cost_estimate import admit_none
+
+        admit_none(plain, tr, sites, size)

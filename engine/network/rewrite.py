@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from engine.errors import ModelError
-from engine.network.convs import pad_for_stride_1
+from engine.network.convs import keep_size, pad_for_stride_1
 from engine.network.downsamplers import SiteOp
 from engine.network.operators import OPERATORS, Operator
 from engine.network.places import Site
@@ -97,7 +97,10 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
                 v.changed[site.path] = site.fold
                 continue
             layers = op.pool(site)
-            if layers is not None:
+            if layers == []:  # removed: no downsampling here
+                _set_module(model, site.path, nn.Identity())
+                v.changed[site.path] = site.path
+            elif layers is not None:
                 _set_module(model, site.path, SiteOp(*layers, site=site, after_conv=False))
                 v.changed[site.path] = site.path
             v.notes[site.path] = op.describe(site) + (f" ({site.note})" if site.note and
@@ -110,6 +113,9 @@ def make_variant(plain: nn.Module, sites: list[Site], name: str) -> Variant:
         conv = modules[site.path]
         at_stride_1(conv)
         v.changed[site.path] = site.path
+        if not layers:  # nothing after the conv: no downsampling here, the map keeps its size
+            keep_size(conv)
+            continue
         sop = SiteOp(*layers, site=site, after_conv=True)
         if site.kind == "shortcut":
             _attach(conv, "pre", sop)

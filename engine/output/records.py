@@ -92,8 +92,9 @@ def format_summary(summary: dict, variants, layers) -> str:
         rows = [ly for ly in (*layers, NETWORK_ROW) if any(ly in per.get(v, {}) for v in variants)]
         lines.append(f"{metric}, mean over frames ({METRICS[metric].scale()})")
         lines.append(f"  {'layer':<24}" + "".join(f"{v:>{width}}" for v in variants))
+        absent = "no site" if METRICS[metric].where == "site" else None
         for ly in rows:
-            cells = "".join(f"{_fmt(per.get(v, {}).get(ly)):>{width}}" for v in variants)
+            cells = "".join(f"{_fmt(per.get(v, {}).get(ly), absent):>{width}}" for v in variants)
             lines.append(f"  {ly:<24}{cells}")
         lines.append("")
     return "\n".join(lines).rstrip()
@@ -113,9 +114,9 @@ def _json(x: float):
     return int(x) if x.is_integer() else round(x, 8)
 
 
-def _fmt(x) -> str:
+def _fmt(x, absent: str | None = None) -> str:
     if x is None:
-        return "-"
+        return absent or "-"
     if float(x).is_integer() and abs(x) >= 1000:
         return f"{int(x):,}"
     return f"{x:.4f}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from engine.errors import PoolScopeError
-from engine.measures.probes import ERF, difference, receptive_field, spectrum
+from engine.measures.probes import ERF, difference, receptive_field, spectrum, units
 from engine.measures.throttle import Throttle
 
 
@@ -32,7 +32,7 @@ class ProbeViews:
     spectrum_key: tuple | None = None    # (layer, channel)
     spectrum: dict | None = None         # variant -> {"before", "after", "nyquist"}
     difference_key: tuple | None = None  # (layer, a, b)
-    difference: tuple | None = None      # (rgb (H, W, 3) uint8, engine LayerView)
+    difference: tuple | None = None      # (rgb (H, W, 3) uint8, engine LayerView, how compared)
 
 
 class LiveProbes:
@@ -138,13 +138,14 @@ class LiveProbes:
         return None
 
     def _boxes(self, engine) -> dict:
-        _, layer, _, y, x = self.unit
-        return {v: receptive_field(engine, v, layer, y, x) for v in engine.variant_names}
+        clicked, layer, _, y, x = self.unit
+        at = units(engine, clicked, layer, y, x)
+        return {v: receptive_field(engine, v, layer, *at[v]) for v in engine.variant_names}
 
     def _erf_update(self, engine) -> dict:
-        _, layer, channel, y, x = self.unit
+        clicked, layer, channel, y, x = self.unit
         return {v: np.asarray(g, np.float32)
-                for v, g in self._erf.update(engine, layer, channel, y, x).items()}
+                for v, g in self._erf.update(engine, layer, channel, y, x, clicked).items()}
 
     def _spectrum(self, engine) -> dict:
         layer, channel = self.spectrum_key
@@ -152,5 +153,5 @@ class LiveProbes:
 
     def _difference(self, engine) -> tuple:
         layer, a, b = self.difference_key
-        view = difference(engine, layer, a, b, engine.config.max_side)
-        return engine.cmap.apply(view.mosaic), view
+        view, how = difference(engine, layer, a, b, engine.config.max_side)
+        return engine.cmap.apply(view.mosaic), view, how

@@ -247,7 +247,8 @@ def test_difference_shows_the_mosaic_of_a_minus_b(mwin, qtbot):
                     mwin.last.probes.difference_key == ("features.5", "max", "blur"),
                     timeout=20_000)
     img = diff.image.image
-    rgb, view = diff.shown
+    rgb, view, how = diff.shown
+    assert how == "unit by unit"
     assert img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8
     assert img.shape[:2] == view.mosaic.shape and img.max() > img.min()
     assert view.shape == (32, 16, 16) and view.hi > 0
@@ -291,3 +292,48 @@ def test_a_throttle_runs_new_requests_at_once_and_keeps_to_its_budget():
     assert not t.due("a", 1.0) and t.remaining(1.0) == pytest.approx(4.0)
     assert t.due("a", 5.0)
     assert t.due("b", 1.0)                # another request: at once
+
+
+def test_the_none_variant_in_the_window(make_window, qtbot):
+    """Full-resolution rows beside downsampled ones: drawn at the same height, labelled with
+    their real shapes; a unit clicked in max selects the unit at the same input position in
+    none; the difference is taken at max's resolution and says so; site measures say no site."""
+    w = make_window(weights=str(Path(SHIPPED) / "tiny-max.pt"), variants=("max", "none"),
+                    measure_every=1, measure_budget=0.5)
+    qtbot.waitUntil(lambda: w.frames_shown >= 2, timeout=30_000)
+    layer = "features.2"
+    cells = {v: w.grid.cells[(v, layer)] for v in ("max", "none")}
+    assert cells["max"].cell.height() == cells["none"].cell.height()
+    assert cells["none"].view_info.shape == (16, 64, 64)
+    assert cells["max"].view_info.shape == (16, 32, 32)
+    texts = [item.text() for item in w.grid._static]
+    assert "none: 16x64x64" in texts
+    w.grid.channel_clicked.emit(layer, "max", 0)             # the zoom strip: each at full size
+    zoom = w.zoom
+    qtbot.waitUntil(lambda: zoom.key == (layer, 0) and zoom.images["none"].image is not None,
+                    timeout=20_000)
+    assert zoom.images["none"].image.shape == (64, 64)
+    assert zoom.images["max"].image.shape == (32, 32)
+    assert abs(zoom.boxes["none"].width() - zoom.boxes["max"].width()) <= 1
+    for v, side in (("max", 32), ("none", 64)):    # the whole map fills its box's height
+        _, (y0, y1) = zoom.boxes[v].viewRange()
+        assert side <= y1 - y0 <= 1.2 * side, v
+    y, x = _click_unit(w, layer, "max", 0, 5, 9)
+    boxes = w.panel.rf_boxes
+    qtbot.waitUntil(lambda: len(boxes) == 2, timeout=20_000)
+    centre = {v: b.rect().center() for v, b in boxes.items()}
+    assert abs(centre["none"].x() - centre["max"].x()) <= 1
+    assert abs(centre["none"].y() - centre["max"].y()) <= 1
+    diff = _tab(w, "Difference")
+    diff.layer.setCurrentText(layer)
+    diff.a.setCurrentText("max")
+    diff.b.setCurrentText("none")
+    qtbot.waitUntil(lambda: diff.shown is not None, timeout=20_000)
+    assert diff.shown[1].shape == (16, 32, 32)
+    assert "compared at max's 32x32 units" in diff.caption.text()
+    live = _tab(w, "Live")
+    i = live.metric.findData("polyphase_dispersion")
+    live.metric.setCurrentIndex(i)
+    qtbot.waitUntil(lambda: live.profile is not None and "no site" in live.profile.titleLabel.text,
+                    timeout=30_000)
+    assert "none: no site" in live.profile.titleLabel.text

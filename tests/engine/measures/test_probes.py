@@ -92,9 +92,9 @@ def test_spectrum_of_a_site_before_and_after_downsampling(engine):
 
 
 def test_difference_of_two_variants(engine):
-    same = probes.difference(engine, "features.0", "max", "avg")  # nothing differs upstream
-    assert same.mosaic.max() == 0 and same.hi == 0
-    diff = probes.difference(engine, "features.2", "max", "stride")
+    same, how = probes.difference(engine, "features.0", "max", "avg")  # nothing differs upstream
+    assert same.mosaic.max() == 0 and same.hi == 0 and how == "unit by unit"
+    diff, _ = probes.difference(engine, "features.2", "max", "stride")
     assert diff.mosaic.max() == 255 and diff.hi > 0 and diff.shape == (16, 24, 24)
 
 

@@ -11,12 +11,16 @@ import torch
 import torch.nn.functional as F
 
 import main as cli
+from engine.errors import ModelError
 from engine.network.load import load_network
 from engine.network.operators import OPERATORS
 from engine.network.usermodel import load_user_model
 
 ZOO = Path(__file__).resolve().parents[2] / "zoo"
-VARIANTS = tuple(OPERATORS)  # plain, max, avg, stride, blur, learned
+VARIANTS = tuple(v for v in OPERATORS if v != "none")  # plain, max, avg, stride, blur, learned
+NO_NONE = {"vgg_functional": "head takes only its own input size",  # why `none` is refused
+           "lenet5": "head takes only its own input size",
+           "segnet": "hands its indices to an unpooling layer"}
 SITES = {  # name -> (input size, [(site, kind, stride)])
     "efficientnet_same": (64, [("conv_stem", "conv", 2), ("blocks.1.depthwise", "conv", 2),
                                ("blocks.2.depthwise", "conv", 2),
@@ -66,6 +70,26 @@ def test_the_true_sites_are_found_and_every_variant_runs(built):
         assert out.shape == want.shape and torch.isfinite(out).all(), v
     differ = [v for v in ("avg", "stride", "blur") if not torch.equal(outs[v], outs["max"])]
     assert differ == ["avg", "stride", "blur"]                  # the columns really differ
+
+
+@pytest.mark.parametrize("name", sorted(SITES))
+def test_none_runs_at_full_resolution_or_is_refused_in_one_line(name):
+    size, sites = SITES[name]
+    if name in NO_NONE:
+        with pytest.raises(ModelError, match=NO_NONE[name]) as e:
+            load_network(spec(name), ("max", "none"), input_size=size)
+        assert "\n" not in str(e.value) and str(e.value).startswith("none: ")
+        return
+    net = load_network(spec(name), ("max", "none"), input_size=size)
+    x = torch.rand(1, net.in_channels, size, size, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        a, b = _first(net.variants["max"].model(x)), _first(net.variants["none"].model(x))
+    assert a.shape == b.shape and torch.isfinite(b).all()
+    first = {ly.name: ly for ly in net.layers}[sites[0][0]]
+    from engine.network.capture import Capture
+    with torch.no_grad(), Capture(net.variants["none"].model, [first]) as cap:
+        net.variants["none"].model(x)
+    assert cap.maps[first.name].shape[-2:] == (size, size)      # the first site keeps it all
 
 
 def test_info_and_export_work_as_a_user_runs_them(built, tmp_path, capsys):
