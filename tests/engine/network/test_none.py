@@ -112,3 +112,18 @@ def test_exports_record_each_variant_s_real_shape_and_the_sheet_says_it(engine, 
     assert shape_lines({"max": (16, 32, 32), "stride": (16, 32, 32), "none": (16, 64, 64)}) == [
         "16x32x32: max, stride", "16x64x64: none"]
     assert shape_lines({"max": (4, 2, 2), "avg": (4, 2, 2)}) == ["4x2x2"]
+
+
+def test_resnet18_at_64_px_with_none_in_info_and_measure(tmp_path, capsys):
+    import main as cli
+
+    assert cli.main(["info", "--model", "resnet18", "--variants", "max,none", "--input-size",
+                     "64", "--no-timing"]) == 0
+    out = capsys.readouterr().out
+    assert "[none]  total 45,740,183,552 MACs" in out and "512x64x64" in out
+    assert cli.main(["measure", "--model", "resnet18", "--variants", "max,none",
+                     "--input-size", "64", "--source", "pattern:shapes", "--frames", "1",
+                     "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    poly = out.split("polyphase_dispersion")[1].split("\n\n")[0]
+    assert poly.count("no site") == 8                     # resnet18's eight sites
