@@ -61,6 +61,7 @@ _FACE = {
     # the variant catalogue, the built-in networks, what ships, and the machine
     "OPERATORS": "engine.network.operators", "DEFAULT_VARIANTS": "engine.network.load",
     "NETWORKS": "engine.network.nets", "RESOURCES": "engine.network.load",
+    "default_weights": "engine.network.load", "PUBLISHED": "engine.network.hub",
     "PATTERNS": "engine.sources.patterns", "list_cameras": "engine.sources.camera",
     "display_threads": "engine.device",
 }

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import COLORMAPS, NETWORKS, NORM_MODES, OPERATORS, PATTERNS, RESOURCES
+from engine import COLORMAPS, NETWORKS, NORM_MODES, OPERATORS, PATTERNS, PUBLISHED, RESOURCES
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -136,17 +136,8 @@ class Controls(QWidget):
         self.input_size.editingFinished.connect(
             lambda: self.input_size_changed.emit(self.input_size.value()))
         self.weights = QComboBox()
-        self.weights.addItem("random (seeded)", None)
-        self.weights.addItem("ImageNet (download)", "imagenet")
-        self.weights.setItemData(1, "published torchvision weights of vgg16 and resnet18",
-                                 Qt.ItemDataRole.ToolTipRole)
-        shipped = RESOURCES / "checkpoints"
-        if shipped.is_dir():
-            self.weights.addItem("trained separately (shipped)", f"trained:{shipped}")
-            if (shipped / "tiny-max.pt").is_file():  # one trained set in every column
-                self.weights.addItem("shared weights: trained max (shipped)",
-                                     str(shipped / "tiny-max.pt"))
-        self.weights.addItem("Open weights file…", "__open__")
+        self._weights_for = None
+        self.set_weight_choices("tiny")
         self.weights.activated.connect(lambda _: self._chosen(
             self.weights, self.weights_file_requested, self.weights_changed))
         f.addRow("Model", self.model)
@@ -246,6 +237,30 @@ class Controls(QWidget):
         if chosen:
             self.layers_changed.emit(chosen)
 
+    def set_weight_choices(self, model: str) -> None:
+        """Offer only the weights that fit ``model``: tiny's shipped checkpoints (shared in
+        every column, the default, or each variant its own), ImageNet for the networks that
+        have published weights, random, or a file."""
+        if model == self._weights_for:
+            return
+        self._weights_for = model
+        w = self.weights
+        w.clear()
+        shipped = RESOURCES / "checkpoints"
+        if model == "tiny" and (shipped / "tiny-max.pt").is_file():
+            w.addItem("shared weights: trained max (shipped)", str(shipped / "tiny-max.pt"))
+            w.setItemData(w.count() - 1, "one trained network in every column: only the "
+                          "operator differs, so channels compare", Qt.ItemDataRole.ToolTipRole)
+            w.addItem("trained separately (shipped)", f"trained:{shipped.resolve()}")
+            w.setItemData(w.count() - 1, "each variant trained its own way: channel k is not "
+                          "the same feature in each column", Qt.ItemDataRole.ToolTipRole)
+        w.addItem("random (seeded)", None)
+        if model in PUBLISHED:
+            w.addItem("ImageNet (download)", "imagenet")
+            w.setItemData(w.count() - 1, "the published torchvision weights",
+                          Qt.ItemDataRole.ToolTipRole)
+        w.addItem("Open weights file…", "__open__")
+
     def set_state(self, *, model=None, variants=None, device=None, norm=None, cmap=None,
                   gamma=None, all_layers=None, layers=None, input_size=None,
                   weights=False) -> None:
@@ -257,6 +272,7 @@ class Controls(QWidget):
                     self.model.insertItem(self.model.count() - 1, model.rsplit("/", 1)[-1],
                                           model)
                 self.model.setCurrentIndex(self.model.findData(model))
+                self.set_weight_choices(model)
             if variants is not None:
                 for n, b in self.variant_boxes.items():
                     b.setChecked(n in variants)
@@ -264,7 +280,8 @@ class Controls(QWidget):
                 self.device.setCurrentText(device)
             if weights is not False:
                 if self.weights.findData(weights) < 0:  # a file or a folder
-                    self.weights.insertItem(2, str(weights).rsplit("/", 1)[-1], weights)
+                    self.weights.insertItem(self.weights.count() - 1,
+                                            str(weights).rsplit("/", 1)[-1], weights)
                 self.weights.setCurrentIndex(self.weights.findData(weights))
             if norm is not None:
                 self.norm.setCurrentText(norm)

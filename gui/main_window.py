@@ -52,6 +52,7 @@ from gui.menus import make_menus
 from gui.open_actions import OpenActions
 from gui.remote import ProcessTransport
 from gui.settings import save_settings
+from gui.status import rates_text
 from gui.transport import ThreadTransport
 from gui.zoom import ZoomStrip
 
@@ -149,7 +150,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         c.source_requested.connect(self.open_source)
         c.open_file_requested.connect(self.open_file_dialog)
         c.open_folder_requested.connect(self.open_folder_dialog)
-        c.model_changed.connect(lambda m: self._engine_request("model", m))
+        c.model_changed.connect(self._model_request)
         c.weights_changed.connect(lambda w: self._engine_request("weights", w))
         c.weights_file_requested.connect(self.open_weights_dialog)
         c.model_file_requested.connect(self.open_model_dialog)
@@ -202,6 +203,13 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         """Rebuild the engine with one setting changed (model, weights, variants, ...)."""
         self.show_message(f"building {what} = {value} …")
         self.send(Rebuild(**{what: value}))
+
+    def _model_request(self, model: str) -> None:
+        """Another network: it opens with its own default weights and input size, unless the
+        user set a size in the box (that size is kept)."""
+        size = self.controls.input_size.value()
+        self.show_message(f"building model = {model} …")
+        self.send(Rebuild(model=model, **({"input_size": size} if size else {})))
 
     def _check_variant_count(self) -> None:
         n = len(self.controls.chosen_variants())
@@ -305,30 +313,21 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
             self.controls.set_position(shown.source_position, self.source_info.frame_count)
         now = time.monotonic()
         latency = now - r.captured_at
-        self.latencies.append(latency)
+        if not shown.stats.get("frozen"):   # a frozen frame was captured long ago
+            self.latencies.append(latency)
         self._shown_times.append(now)
         self.frames_shown += 1
         self._update_rates(shown)
         self.displayed.emit(latency)
 
     def _update_rates(self, shown: Shown) -> None:
-        if self.frames_shown % 5:
-            return
+        """Every frame shown: the status describes the frame on screen, never an older one."""
         t = self._shown_times
         disp = (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else 0.0
-        st = shown.stats
-        parts = []
-        if st.get("camera_fps"):
-            parts.append(f"camera {st['camera_fps']:.0f} fps")
-        if st.get("engine_fps"):
-            parts.append(f"network {st['engine_fps']:.1f} fps")
-        parts.append(f"display {disp:.1f} fps")
         lat = sorted(list(self.latencies)[-30:])
-        parts.append(f"latency {1000 * lat[len(lat) // 2]:.0f} ms")
-        if st.get("frozen"):
-            dx, dy = st.get("nudge", (0, 0))
-            parts.append(f"FROZEN, nudge ({dx:+g}, {dy:+g}) px")
-        self.status_rates.setText("  ·  ".join(parts))
+        live = lat and not shown.stats.get("frozen")
+        self.status_rates.setText(rates_text(shown, disp, 1000 * lat[len(lat) // 2]
+                                             if live else None))
 
     def show_error(self, message: str) -> None:
         self.last_error = message

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from engine import DEFAULT_VARIANTS, RESOURCES, EngineConfig, config_from_args, display_threads
+from engine import (
+    DEFAULT_VARIANTS,
+    RESOURCES,
+    EngineConfig,
+    config_from_args,
+    default_weights,
+    display_threads,
+)
 
 SHIPPED = str(RESOURCES / "checkpoints")
 
@@ -31,9 +38,12 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
         circular=bool(getattr(args, "circular", False)),
         variants=tuple(getattr(args, "variants", None) or saved["variants"]),  # "" too: saved
         threads=getattr(args, "threads", None) or display_threads())
-    if (config.trained is None and config.weights is None and config.model == "tiny"
-            and settings.value("trained", SHIPPED) == SHIPPED and Path(SHIPPED).is_dir()):
-        config = replace(config, trained=SHIPPED)  # open on the shipped, really trained variants
+    if config.trained is None and config.weights is None and config.model == "tiny":
+        choice = str(settings.value("weights_choice", "shared"))
+        if choice == "trained" and Path(SHIPPED).is_dir():   # each variant trained its own way
+            config = replace(config, trained=SHIPPED)
+        elif choice == "shared":   # the default: trained max weights in every column
+            config = replace(config, weights=default_weights("tiny"))
     source = getattr(args, "source", None) or settings.value("source") or None
     return config, source
 
@@ -55,4 +65,6 @@ def save_settings(window, s) -> None:
     s.setValue("gamma", window.config.gamma)
     s.setValue("device", window.config.device)
     s.setValue("trained", window.config.trained or "")
+    s.setValue("weights_choice", "trained" if window.config.trained else "shared"
+               if window.config.weights == default_weights("tiny") else "other")
     s.sync()

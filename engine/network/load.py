@@ -26,6 +26,14 @@ from engine.network.trace import Trace, trace
 from engine.network.usermodel import is_user_model, load_user_model
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+SHIPPED_TRAINED = RESOURCES / "checkpoints"
+
+
+def default_weights(model: str) -> str | None:
+    """The weights a model opens with: tiny's shipped trained max network, shared by every
+    column (only the operator differs, so channels compare); the others random."""
+    shared = SHIPPED_TRAINED / "tiny-max.pt"
+    return str(shared) if model == "tiny" and shared.is_file() else None
 DEFAULT_VARIANTS = ("max", "avg", "stride", "blur")
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from engine.engine import Engine, EngineConfig
 from engine.errors import PoolScopeError, SourceError
 from engine.network.failures import one_line
+from engine.network.load import default_weights
 from engine.session import commands as c
 from engine.session import jobs
 from engine.session.live_probes import LiveProbes
@@ -173,9 +174,10 @@ class Session:
             trained = w[len("trained:"):] if isinstance(w, str) and w.startswith("trained:") \
                 else None
             change.update(weights=None if trained else w, trained=trained)
-        if "model" in change:  # another network: its own rows, and random weights
-            change.setdefault("weights", None)
+        if "model" in change:  # another network: its own rows, default weights and input size
+            change.setdefault("weights", default_weights(change["model"]))
             change.setdefault("trained", None)
+            change.setdefault("input_size", None)
             change["layers"] = None
         if "variants" in change:
             change["variants"] = tuple(change["variants"])

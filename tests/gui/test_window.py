@@ -91,6 +91,9 @@ def test_freeze_and_nudge_shift_the_input_exactly(window, qtbot):
     quarter = wait_new(qtbot, window, lambda s: s.stats["nudge"] == (1.25, 0.0))
     assert (quarter.result.input_image == shift_image(base, 1.25, 0)).all()
     frozen_index = quarter.result.frame_index
+    status = window.status_rates.text()       # the frame on screen, as soon as it is shown
+    assert status.startswith(f"frame {frozen_index}  ·  FROZEN, nudge (+1.25, +0) px")
+    assert "latency" not in status            # a frozen frame's age says nothing
     window.set_frozen(False)
     live = wait_new(qtbot, window, lambda s: not s.stats["frozen"])
     assert live.result.frame_index > frozen_index
@@ -276,18 +279,42 @@ def test_a_weights_file_loads_and_the_random_weights_banner_goes(window, qtbot, 
     assert window.transport.config.weights == str(tmp_path / "tiny.pt")   # the good ones stay
 
 
-def test_the_app_opens_on_the_shipped_trained_variants_by_default(settings):
+def test_the_app_opens_on_shared_trained_weights_by_default(settings):
     from gui.app import SHIPPED, make_config
 
     class Args:
         source = model = variants = device = input_size = weights = trained = None
         seed = 0
 
+    config, _ = make_config(Args(), settings)   # one trained network in every column
+    assert config.weights == f"{SHIPPED}/tiny-max.pt" and config.trained is None
+    settings.setValue("weights_choice", "trained")  # the user chose the trained set last time
     config, _ = make_config(Args(), settings)
-    assert config.trained == SHIPPED and config.model == "tiny"
-    settings.setValue("trained", "")          # the user chose random weights last time
+    assert config.trained == SHIPPED and config.weights is None
+    settings.setValue("weights_choice", "other")    # ... or random weights
     config, _ = make_config(Args(), settings)
-    assert config.trained is None
+    assert config.trained is None and config.weights is None
+
+
+def test_a_model_switch_brings_its_own_weights_input_size_and_weight_choices(make_window,
+                                                                            qtbot):
+    from gui.app import SHIPPED
+
+    w = make_window(weights=f"{SHIPPED}/tiny-max.pt")
+    qtbot.waitUntil(lambda: w.info is not None and w.info.input_size == (64, 64),
+                    timeout=30_000)
+    choices = [w.controls.weights.itemText(i) for i in range(w.controls.weights.count())]
+    assert choices[0].startswith("shared weights") and "ImageNet (download)" not in choices
+    w.controls.model_changed.emit("resnet18")
+    qtbot.waitUntil(lambda: w.info.model == "resnet18", timeout=60_000)
+    assert w.info.input_size == (224, 224) and w.info.untrained
+    choices = [w.controls.weights.itemText(i) for i in range(w.controls.weights.count())]
+    assert "ImageNet (download)" in choices and not any("shipped" in c for c in choices)
+    w.controls.model_changed.emit("tiny")
+    qtbot.waitUntil(lambda: w.info.model == "tiny", timeout=60_000)
+    assert w.info.input_size == (64, 64) and not w.info.untrained
+    assert w.transport.config.weights == f"{SHIPPED}/tiny-max.pt"
+    assert w.controls.weights.currentText().startswith("shared weights")
 
 
 def test_a_trained_checkpoint_as_shared_weights_brings_its_class_names():
