@@ -7,6 +7,25 @@ import sys
 from gui.settings import MEASURE_EVERY, SHIPPED, make_config  # noqa: F401 - main.py, tests
 
 
+def fit_screen(window, screen, first: bool) -> None:
+    """Keep the window on the screen: the first time it takes most of the screen, and a saved
+    geometry larger than this screen is brought inside it."""
+    from PySide6.QtCore import Qt
+
+    from gui.measure_actions import DOCK_HEIGHT
+
+    frame = window.frameGeometry().size() - window.size()  # the window manager's decorations
+    w, h = screen.width() - frame.width(), screen.height() - frame.height()
+    if first:
+        window.resize(int(0.97 * w), int(0.95 * h))
+        window.resizeDocks([window.measures_dock], [min(DOCK_HEIGHT, int(0.34 * h))],
+                           Qt.Orientation.Vertical)   # on a small screen the maps keep room
+    elif window.width() > w or window.height() > h:
+        window.resize(min(window.width(), w), min(window.height(), h))
+    if first or not screen.contains(window.frameGeometry().topLeft()):
+        window.move(screen.topLeft())
+
+
 def run(args, settings=None) -> int:
     """Open the main window and run the Qt event loop; returns the exit status."""
     import pyqtgraph as pg
@@ -27,8 +46,7 @@ def run(args, settings=None) -> int:
     geometry = settings.value("geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)
-    else:
-        window.resize(1600, 980)
+    fit_screen(window, app.primaryScreen().availableGeometry(), geometry is None)
     state = settings.value("windowState")
     if state is not None:
         window.restoreState(state)

@@ -304,6 +304,17 @@ class Controls(QWidget):
         finally:
             self._quiet = False
 
+    def show_source(self, name: str, size) -> None:
+        """The source now running: named, and chosen in its box (a pattern, a camera)."""
+        self.source_label.setText(f"{name} ({size[0]}x{size[1]})")
+        for combo in (self.pattern, self.camera):
+            i = combo.findData(name)
+            combo.setCurrentIndex(i if i >= 0 else 0)
+
+    def show_frozen(self, on: bool) -> None:
+        """The Freeze button says what it does now, and shows it is held down."""
+        self.freeze.setText("Frozen: Space resumes" if on else "Freeze (Space)")
+
     def set_video(self, frame_count: int) -> None:
         self.seek.setEnabled(frame_count > 0)
         self.seek.setRange(0, max(0, frame_count - 1))

@@ -23,7 +23,8 @@ COL_GAP = 12.0
 ROW_GAP = 16.0
 LABEL_W = 190.0
 HEADER_H = 50.0
-MIN_ROW_PX = 150.0   # rows are never fitted smaller than this on screen; the grid scrolls
+MIN_ROW_PX = 60.0    # rows are never fitted smaller than this on screen; the grid scrolls
+BAND_GAP = 40.0      # between bands of rows laid side by side
 
 
 class MosaicItem(LutImage):
@@ -103,6 +104,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.resolution = 0
         self.lut = None  # the lookup table the shown mosaics were made for
         self._result = None  # the newest result shown (for cells scrolled onto the screen)
+        self._layout: tuple = ({}, {}, {}, {})  # what set_layout was given, to lay out again
+        self.bands = 0       # rows are laid out in this many bands side by side
         self.view.sigRangeChanged.connect(self._range_changed)
 
     def _range_changed(self, *_):
@@ -127,53 +130,78 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
 
         Every map of a row is drawn at the same height, whatever its resolution, so its tiles
         line up by input position across the columns; ``captions[(variant, layer)]`` is said
-        under that map (a stride folded into its conv, which made it smaller).
+        under that map (a stride folded into its conv, which made it smaller). When the grid
+        is wider than tall the rows flow into bands side by side (:meth:`fit` picks how many),
+        so every row is on screen at once and the cells use the width.
         """
+        self.variants, self.layers = tuple(variants), tuple(layers)
+        self._layout = (shapes, mosaic_shapes, titles or {}, captions or {})
+        self._result = None  # made for the layout before
+        self.bands = 0
+        self._place(1)
+        self.fit()
+
+    def _place(self, bands: int) -> None:
+        """Build the items with the rows in ``bands`` groups side by side."""
+        shapes, mosaic_shapes, titles, captions = self._layout
+        variants, layers = self.variants, self.layers
         for item in list(self.cells.values()) + self._static:
             self.view.removeItem(item)
         self.cells.clear()
-        self._result = None
         self.range_labels.clear()
         self.prediction_labels.clear()
         self.captions.clear()
         self._static = []
-        self.variants, self.layers = tuple(variants), tuple(layers)
+        self.bands = bands
         widths = {v: max((ROW_H * mosaic_shapes[(v, ly)][1] / mosaic_shapes[(v, ly)][0])
                          for ly in layers) for v in variants} if layers else {}
-        x = LABEL_W
-        xs = {}
-        for v in variants:
-            xs[v] = x
-            title = (titles or {}).get(v, v)
-            self._text(title, x, 2, size=24 if title == v else 16, bold=True)
-            self.prediction_labels[v] = self._text("", x, 30, size=13,
-                                                   color=(200, 220, 160))
-            x += widths[v] + COL_GAP
-        y = HEADER_H
-        for ly in layers:
-            dims = {v: "x".join(str(s) for s in shapes.get((v, ly), ())) for v in variants}
-            first = dims[variants[0]]
-            others = [f"{v}: {d}" for v, d in dims.items() if d != first]
-            self._text(ly, 0, y + 2, size=22, bold=True)
-            self._text(first, 0, y + 34, size=17, color=(185, 185, 195))
-            if others:
-                self._text(", ".join(others), 0, y + 58, size=14, color=(150, 150, 160))
-            self.range_labels[ly] = self._text("", 0, y + 84, size=14, color=(150, 150, 160))
+        band_w = LABEL_W + sum(widths[v] + COL_GAP for v in variants) + BAND_GAP
+        per_band = -(-len(layers) // bands) if layers else 0
+        x_end = LABEL_W + 10
+        y_end = HEADER_H + 10
+        for b in range(bands):
+            x0 = b * band_w
+            x = x0 + LABEL_W
+            xs = {}
             for v in variants:
-                mh, mw = mosaic_shapes[(v, ly)]
-                item = MosaicItem(self, v, ly)
-                item.setImage(np.zeros((mh, mw), np.uint8), self.lut)
-                item.cell = QRectF(xs[v], y, ROW_H * mw / mh, ROW_H)
-                item.setRect(item.cell)
-                self.view.addItem(item)
-                self.cells[(v, ly)] = item
-                caption = (captions or {}).get((v, ly))
-                if caption:
-                    self.captions[(v, ly)] = self._text(caption, xs[v], y + ROW_H, size=12,
-                                                        color=(230, 200, 120))
-            y += ROW_H + ROW_GAP
-        self._extent = QRectF(0, 0, max(x, LABEL_W + 10), max(y, HEADER_H + 10))
-        self.fit()
+                xs[v] = x
+                title = titles.get(v, v)
+                self._text(title, x, 2, size=24 if title == v else 16, bold=True)
+                if b == 0:
+                    self.prediction_labels[v] = self._text("", x, 30, size=13,
+                                                           color=(200, 220, 160))
+                x += widths[v] + COL_GAP
+            x_end = max(x_end, x)
+            y = HEADER_H
+            for ly in layers[b * per_band:(b + 1) * per_band]:
+                self._row_labels(ly, x0, y, shapes)
+                for v in variants:
+                    mh, mw = mosaic_shapes[(v, ly)]
+                    item = MosaicItem(self, v, ly)
+                    item.setImage(np.zeros((mh, mw), np.uint8), self.lut)
+                    item.cell = QRectF(xs[v], y, ROW_H * mw / mh, ROW_H)
+                    item.setRect(item.cell)
+                    self.view.addItem(item)
+                    self.cells[(v, ly)] = item
+                    caption = captions.get((v, ly))
+                    if caption:
+                        self.captions[(v, ly)] = self._text(caption, xs[v], y + ROW_H, size=12,
+                                                            color=(230, 200, 120))
+                y += ROW_H + ROW_GAP
+            y_end = max(y_end, y)
+        self._extent = QRectF(0, 0, x_end, y_end)
+        if self._result is not None:
+            self.show_result(self._result, self.lut)
+
+    def _row_labels(self, ly: str, x0: float, y: float, shapes: dict) -> None:
+        dims = {v: "x".join(str(s) for s in shapes.get((v, ly), ())) for v in self.variants}
+        first = dims[self.variants[0]]
+        others = [f"{v}: {d}" for v, d in dims.items() if d != first]
+        self._text(ly, x0, y + 2, size=22, bold=True)
+        self._text(first, x0, y + 34, size=17, color=(185, 185, 195))
+        if others:
+            self._text(", ".join(others), x0, y + 58, size=14, color=(150, 150, 160))
+        self.range_labels[ly] = self._text("", x0, y + 84, size=14, color=(150, 150, 160))
 
     def _text(self, text, x, y, size=14, bold=False, color=(235, 235, 235)):
         """A label in scene units, so it scales with the mosaics when zooming."""
@@ -189,15 +217,30 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         return item
 
     def fit(self) -> None:
-        """Show every column; show every row too unless rows would get too small to read."""
-        r = self._extent
+        """Show every row and column, in as many bands as make the cells largest; only when
+        rows would get too small to read does the grid scroll instead."""
+        if not self.layers:
+            return
         vb = self.view.geometry()
         vw, vh = max(1.0, vb.width()), max(1.0, vb.height())
+        best = max(range(1, len(self.layers) + 1), key=lambda k: (self._scale(k, vw, vh), -k))
+        if best != self.bands:
+            self._place(best)
+        r = self._extent
         scale = min(vw / r.width(), vh / r.height())
         min_scale = MIN_ROW_PX / (ROW_H + ROW_GAP)
         if scale < min_scale:
             scale = min(vw / r.width(), min_scale)
         self.view.setRange(QRectF(r.x(), r.y(), vw / scale, vh / scale), padding=0)
+
+    def _scale(self, bands: int, vw: float, vh: float) -> float:
+        """How large the grid can be drawn (view px per scene unit) in ``bands`` bands."""
+        _, mosaic_shapes, _, _ = self._layout
+        widths = sum(max(ROW_H * mosaic_shapes[(v, ly)][1] / mosaic_shapes[(v, ly)][0]
+                         for ly in self.layers) + COL_GAP for v in self.variants)
+        w = bands * (LABEL_W + widths + BAND_GAP) - BAND_GAP
+        h = HEADER_H + -(-len(self.layers) // bands) * (ROW_H + ROW_GAP)
+        return min(vw / w, vh / h)
 
     def resizeEvent(self, ev):  # noqa: N802 - Qt API
         super().resizeEvent(ev)

@@ -14,7 +14,7 @@ from collections import deque
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine import METRICS
 from gui.colors import color, pen
@@ -26,6 +26,7 @@ LIVE = {name: m for name, m in METRICS.items()
         if m.family == "invariance" and m.where in ("row", "site")}
 HISTORY = 120       # measure updates kept per curve
 REDRAW_MS = 1000    # at most one redraw a second (a redraw of all rows costs 8-16 ms)
+TICK_CHAR_PX = 7    # about one character of a tick label, for spacing the row names
 
 
 class LivePlots(QWidget):
@@ -40,7 +41,11 @@ class LivePlots(QWidget):
             self.metric.setItemData(self.metric.count() - 1, f"{m.description}. {m.scale()}.",
                                     Qt.ItemDataRole.ToolTipRole)
         self.metric.currentIndexChanged.connect(lambda _: self.redraw(force=True))
+        self.metric.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric.setMinimumContentsLength(30)   # fits a 1280-px screen; the tooltip says all
         self.readout = QLabel("hover a curve for its values")
+        self.readout.setMinimumWidth(80)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = canvas()
         top = QHBoxLayout()
         top.addWidget(QLabel("Measure"))
@@ -59,6 +64,7 @@ class LivePlots(QWidget):
         self._layout_key = None
         self.profile: pg.PlotItem | None = None
         self.profile_curves: dict[str, pg.PlotDataItem] = {}
+        self._tick_rows: tuple[str, ...] = ()
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}  # (layer, variant) -> curve
         self._timer = QTimer(self)
@@ -116,7 +122,9 @@ class LivePlots(QWidget):
         short = metric.replace("_", " ")
         self.profile = style(self.canvas.addPlot(row=0, col=0, rowspan=2),
                              f"newest {short} by row", bottom="")
-        self.profile.getAxis("bottom").setTicks([[(i, _short(r)) for i, r in enumerate(rows)]])
+        self._tick_rows = rows
+        self.profile.getViewBox().sigResized.connect(self._thin_ticks)
+        self._thin_ticks()
         self.profile.setXRange(-0.5, len(rows) - 0.5, padding=0)
         self.profile.enableAutoRange(axis="y")
         for v in self.variants:
@@ -165,6 +173,18 @@ class LivePlots(QWidget):
             xs = np.arange(len(rows), dtype=float)
             ok = np.isfinite(ys)  # NaN: not measurable there (e.g. a 1x1 map)
             curve.setData(xs[ok], ys[ok])
+
+    def _thin_ticks(self, *_) -> None:
+        """Row names under the profile, as many as fit without touching (every k-th)."""
+        if self.profile is None:
+            return
+        rows = self._tick_rows
+        labels = [_short(r) for r in rows]
+        width = max(1.0, self.profile.getViewBox().width())
+        need = TICK_CHAR_PX * max((len(s) for s in labels), default=1) + 10
+        k = max(1, -(-int(need * len(rows)) // int(width)))
+        self.profile.getAxis("bottom").setTicks(
+            [[(i, s) for i, s in enumerate(labels) if i % k == 0]])
 
     def _describe_history(self, key, x: float, y: float) -> str:
         v, layer = key

@@ -116,7 +116,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controls")
         dock.setWidget(scroll)
-        dock.setMinimumWidth(self.controls.sizeHint().width() + 24)
+        dock.setMinimumWidth(self.controls.minimumSizeHint().width() + 24)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.controls.folder_label.setText(self.export_folder)
 
@@ -226,6 +226,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
             b.setChecked(checked)
             b.blockSignals(False)
         self.controls.play.setText("Play" if on else "Pause")
+        self.controls.show_frozen(on)
         if not on:
             self.measures_panel.probe.stop_animation()
 
@@ -291,7 +292,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
     def _on_source(self, info: SourceInfo) -> None:
         self.set_frozen(False)  # a new source opened: live (the session unfroze too)
         self.source_info = info
-        self.controls.source_label.setText(f"{info.name} ({info.size[0]}x{info.size[1]})")
+        self.controls.show_source(info.name, info.size)
         self.controls.set_video(info.frame_count)
         self.show_message(f"source {info.name}")
 

@@ -65,7 +65,7 @@ class ZoomStrip(QWidget):
             self.canvas.addLabel(v, row=0, col=i, color=(235, 235, 235), size="11pt")
             box = self.canvas.addViewBox(row=1, col=i, lockAspect=True, invertY=True,
                                          enableMenu=False)
-            box.setMouseEnabled(False, False)
+            box.setMouseEnabled(True, True)   # the wheel zooms, a drag pans
             img = ZoomImage(self, v)
             if self._lut is not None:
                 img.setLookupTable(self._lut)

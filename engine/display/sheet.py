@@ -118,7 +118,9 @@ def make_sheet(result, cmap: Colormap, title: str = "", row_height: int = 160) -
     # colour bar: the lookup table with its ends labelled
     bar_w = min(256, width - 2 * PAD - 200)
     bar = np.repeat(cmap.lut[np.linspace(0, 255, bar_w).astype(np.uint8)][None], 12, axis=0)
-    sheet[y + 8:y + 20, PAD + 120:PAD + 120 + bar_w] = bar
+    x0 = PAD + 200
+    sheet[y + 8:y + 20, x0:x0 + bar_w] = bar
     _text(sheet, f"{cmap.name}, {result.norm}", PAD, y + 19, 0.4, DIM)
-    _text(sheet, "low", PAD + 120 + bar_w + 6, y + 19, 0.4, DIM)
+    _text(sheet, "low", x0 - 30, y + 19, 0.4, DIM)
+    _text(sheet, "high", x0 + bar_w + 6, y + 19, 0.4, DIM)
     return sheet
