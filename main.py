@@ -79,6 +79,9 @@ def _model_options(p: argparse.ArgumentParser, variants: str = VARIANTS_DEFAULT,
     p.add_argument("--trained", default=None, metavar="DIR",
                    help="checkpoints made by `train` (MODEL-VARIANT.pt): each variant gets its "
                    "own trained weights")
+    p.add_argument("--fit", choices=("crop", "squash", "letterbox"), default=None,
+                   help="how a frame of another shape goes in: crop its centre (default), "
+                   "squash it whole, or letterbox it")
     p.add_argument("--circular", action="store_true",
                    help="build every conv and pool with circular padding (exact equivariance "
                         "at multiples of each layer's stride)")

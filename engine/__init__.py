@@ -62,6 +62,7 @@ _FACE = {
     "OPERATORS": "engine.network.operators", "DEFAULT_VARIANTS": "engine.network.load",
     "NETWORKS": "engine.network.nets", "RESOURCES": "engine.network.load",
     "default_weights": "engine.network.load", "PUBLISHED": "engine.network.hub",
+    "wilson": "engine.answers.stats",
     "PATTERNS": "engine.sources.patterns", "list_cameras": "engine.sources.camera",
     "display_threads": "engine.device",
 }

@@ -78,6 +78,7 @@ class EngineConfig:
     top_k: int = 5
     max_side: int | None = None              # shrink mosaics to fit (live display); None: native
     circular: bool = False                   # build with circular padding (engine.network.circular)
+    fit: str = "crop"                        # how frames go in: crop, squash or letterbox
     measure_every: int = 0                   # live measures: 0 off, else at most every N frames
     measure_budget: float = 0.1              # ... and at most this share of the engine's time
     threads: int | None = None               # CPU threads for torch and OpenCV; None: as set
@@ -132,6 +133,7 @@ class Engine:
         self._measure_throttle = Throttle(0.0, cfg.measure_budget)
         self._in_history = False    # the last step was a stream frame (see ``step``)
         self._count = 0
+        self._previous_index: int | None = None  # the frame stepped before (frozen: again)
 
     # -- settings ---------------------------------------------------------------------------
     # each setter checks its value, then records it in ``config`` (a new one)
@@ -169,7 +171,7 @@ class Engine:
     def prepare(self, image: np.ndarray) -> torch.Tensor:
         """The network input for an RGB uint8 frame, as ``step`` makes it."""
         return self._to_input(fit_frame(image, self.network.input_size,
-                                        self.network.in_channels))
+                                        self.network.in_channels, self.config.fit))
 
     def _to_input(self, seen: np.ndarray) -> torch.Tensor:
         return self.normalise(seen).contiguous(memory_format=self.memory_format)
@@ -191,7 +193,8 @@ class Engine:
         else:
             image, index, stamp = frame, self._count, time.monotonic()
         self._count += 1
-        seen = fit_frame(image, self.network.input_size, self.network.in_channels)
+        seen = fit_frame(image, self.network.input_size, self.network.in_channels,
+                         self.config.fit)
         x = self._to_input(seen)
         timings = {"preprocess": _ms(t0)}
 
@@ -214,7 +217,9 @@ class Engine:
                                 self.cmap.diverging, self.config.max_side)
             preds = self._predictions(logits)
         timings["mosaic"] = _ms(t2)
-        previous = self.last.maps if self.last is not None and self._in_history else {}
+        wrapped = self._previous_index is not None and index < self._previous_index
+        previous = self.last.maps if self.last is not None and self._in_history \
+            and not wrapped else {}   # a looping video starts again: no flicker across it
         self.last = StepData(x, index, self.layers, maps, previous, logits,
                              {v: dict(d) for v, d in self.layer_ms.items()})
         self.last_timings, self._in_history = timings, history
@@ -232,6 +237,9 @@ class Engine:
                               f"{self.network.spec.name}: measuring") from None
             self._measure_throttle.ran(None, t3, time.perf_counter())
             timings["measure"] = _ms(t3)
+        if history and every and index == self._previous_index and self.settling():
+            self.measures = self.meter.top_up(self.last)   # a frozen frame: 200 pairs soon
+        self._previous_index = index
         timings["total"] = _ms(t0)
         self.last_result = FrameResult(
             index, stamp, seen, self.variant_names, tuple(ly.name for ly in self.layers),
@@ -239,6 +247,12 @@ class Engine:
             MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name,
             self.measures)
         return self.last_result
+
+    def settling(self) -> bool:
+        """True while the frame stepped again (frozen) wants more crop pairs (live measures
+        on, a classifier that takes the crops)."""
+        return bool(self.config.measure_every) and self.last is not None \
+            and self.meter.pairs_short(self.last)
 
     def measure(self, jobs: tuple[str, ...] = METER_JOBS) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``); the

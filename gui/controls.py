@@ -43,6 +43,7 @@ class Controls(QWidget):
     device_changed = Signal(str)
     input_size_changed = Signal(int)        # 0: the network's own
     norm_changed = Signal(str)
+    fit_changed = Signal(str)               # crop, squash or letterbox
     colormap_changed = Signal(str)
     gamma_changed = Signal(float)
     freeze_toggled = Signal(bool)
@@ -157,6 +158,14 @@ class Controls(QWidget):
 
         view = QGroupBox("View")
         f = QFormLayout(view)
+        self.fit = QComboBox()
+        for name, tip in (("crop", "the centre of the frame at the network's aspect ratio"),
+                          ("squash", "the whole frame, stretched"),
+                          ("letterbox", "the whole frame, shrunk inside, bands filled")):
+            self.fit.addItem(name, name)
+            self.fit.setItemData(self.fit.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.fit.activated.connect(lambda _: self.fit_changed.emit(self.fit.currentData()))
+        f.addRow("Frame fit", self.fit)
         self.norm = QComboBox()
         self.norm.addItems(NORM_MODES)
         self.norm.setToolTip("shared: one range per layer across variants (fair comparison)")
@@ -263,7 +272,7 @@ class Controls(QWidget):
 
     def set_state(self, *, model=None, variants=None, device=None, norm=None, cmap=None,
                   gamma=None, all_layers=None, layers=None, input_size=None,
-                  weights=False) -> None:
+                  weights=False, fit=None) -> None:
         """Show the engine's state without echoing it back as requests."""
         self._quiet = True
         try:
@@ -285,6 +294,8 @@ class Controls(QWidget):
                 self.weights.setCurrentIndex(self.weights.findData(weights))
             if norm is not None:
                 self.norm.setCurrentText(norm)
+            if fit is not None:
+                self.fit.setCurrentIndex(max(0, self.fit.findData(fit)))
             if cmap is not None:
                 self.cmap.setCurrentText(cmap)
             if gamma is not None:

@@ -27,6 +27,7 @@ class DifferencePanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.separately_trained = False  # then a difference mixes features with operators
         self.a, self.b, self.layer = QComboBox(), QComboBox(), QComboBox()
         for combo in (self.a, self.b, self.layer):
             combo.currentIndexChanged.connect(lambda _: self.request_changed.emit(self.key()))
@@ -113,5 +114,9 @@ class DifferencePanel(QWidget):
         self.labels["b"].setText(f"{b} (as in the grid)")
         self.labels["difference"].setText(f"|{a} − {b}|")
         c, h, w = view.shape
+        caveat = (" — trained separately: the channels are different features in each variant, "
+                  "so this difference mixes features, not only operators"
+                  if self.separately_trained else "")
         self.caption.setText(f"|{a} − {b}| of {layer} ({c}x{h}x{w}, compared {how}): colour "
-                             f"{view.lo:.3g} … {view.hi:.3g} (the same colour map as the grid)")
+                             f"{view.lo:.3g} … {view.hi:.3g} (the same colour map as the grid)"
+                             + caveat)

@@ -25,6 +25,7 @@ LABEL_W = 190.0
 HEADER_H = 50.0
 MIN_ROW_PX = 60.0    # rows are never fitted smaller than this on screen; the grid scrolls
 BAND_GAP = 40.0      # between bands of rows laid side by side
+PRED_CHAR = 7.5      # scene units per character of a 13-px prediction label
 
 
 class MosaicItem(LutImage):
@@ -106,6 +107,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self._result = None  # the newest result shown (for cells scrolled onto the screen)
         self._layout: tuple = ({}, {}, {}, {})  # what set_layout was given, to lay out again
         self.bands = 0       # rows are laid out in this many bands side by side
+        self._col_w: dict[str, float] = {}  # scene width of each column, for its labels
         self.view.sigRangeChanged.connect(self._range_changed)
 
     def _range_changed(self, *_):
@@ -155,6 +157,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.bands = bands
         widths = {v: max((ROW_H * mosaic_shapes[(v, ly)][1] / mosaic_shapes[(v, ly)][0])
                          for ly in layers) for v in variants} if layers else {}
+        self._col_w = {v: w + COL_GAP for v, w in widths.items()}
         band_w = LABEL_W + sum(widths[v] + COL_GAP for v in variants) + BAND_GAP
         per_band = -(-len(layers) // bands) if layers else 0
         x_end = LABEL_W + 10
@@ -263,7 +266,10 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
                 item.setImage(view.mosaic, lut)  # keeps the cell's place at any resolution
         for v, label in self.prediction_labels.items():
             preds = result.predictions.get(v)
-            label.setText(f"top-1: {preds[0].label} {preds[0].prob:.2f}" if preds else "")
+            text = f"top-1: {preds[0].label} {preds[0].prob:.2f}" if preds else ""
+            room = int(self._col_w.get(v, ROW_H) / PRED_CHAR)   # never into the next column
+            label.setText(text if len(text) <= room else text[:room - 1] + "…")
+            label.setToolTip(text)
         for ly, label in self.range_labels.items():
             views = [result.views[v][ly] for v in result.variants if ly in result.views[v]]
             if views:

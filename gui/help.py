@@ -32,9 +32,12 @@ class HelpOverlay(QLabel):
         rows = "".join(f"<tr><td style='padding:3px 18px 3px 0'><b>{k}</b></td><td>{v}</td></tr>"
                        for k, v in SHORTCUTS)
         self.setText(f"<h2>PoolScope keys</h2><table>{rows}</table>"
-                     "<p>Columns are downsampling variants of one network with the same "
-                     "weights; rows are layers. Freeze, then nudge: strided maps jitter, "
-                     "blur-pooled maps stay steady.</p>")
+                     "<p>Columns are downsampling variants of one network; rows are layers. "
+                     "By default every column has the same trained weights (tiny's max "
+                     "network), so only the operator differs and channel k is the same "
+                     "feature in each; under Weights, \"trained separately\" gives each "
+                     "variant its own training (then channels do not compare). Freeze, then "
+                     "nudge: strided maps jitter, blur-pooled maps stay steady.</p>")
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)

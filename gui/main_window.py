@@ -87,6 +87,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
 
         self.banner = QLabel(BANNER)
         self.banner.setStyleSheet("background:#5a4a12; color:#fff3c4; padding:4px;")
+        self.banner.hide()   # until the built network says its weights are random
         self.grid = FeatureGrid()
         self.zoom = ZoomStrip()
         self.panel = InputPanel()
@@ -119,6 +120,9 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         dock.setMinimumWidth(self.controls.minimumSizeHint().width() + 24)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.controls.folder_label.setText(self.export_folder)
+        self.controls.set_state(model=config.model, variants=config.variants, fit=config.fit,
+                                weights=f"trained:{Path(config.trained).resolve()}"
+                                if config.trained else config.weights)  # before it is built
 
         sb = self.statusBar()
         self.status_rates = QLabel("")
@@ -159,6 +163,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         c.device_changed.connect(lambda d: self._engine_request("device", d))
         c.input_size_changed.connect(lambda n: self._engine_request("input_size", n or None))
         c.norm_changed.connect(self.set_norm)
+        c.fit_changed.connect(lambda f: self._engine_request("fit", f))
         c.colormap_changed.connect(self.set_colormap)
         c.gamma_changed.connect(self.set_gamma)
         c.freeze_toggled.connect(self.set_frozen)
@@ -275,12 +280,14 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         self._measures_engine(info)
         self.controls.set_state(model=info.model, variants=info.variants, device=self.config.device,
                                 norm=self.config.norm, cmap=self.config.colormap,
+                                fit=info.config.fit,
                                 gamma=self.config.gamma,
                                 weights=(f"trained:{Path(self.config.trained).resolve()}"
                                          if self.config.trained else self.config.weights),
                                 all_layers=info.all_layers, layers=layer_names)
         self.banner.setVisible(info.untrained)
         self.zoom.separately_trained = bool(info.config.trained)
+        self.measures_panel.difference.separately_trained = bool(info.config.trained)
         if self.zoom.key is None or self.zoom.key[0] not in layer_names:
             first = next((ly.name for ly in info.layers if "site" in ly.kind), None)
             if first is not None:  # follow channel 0 of the first downsampling site
@@ -333,6 +340,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
     def show_error(self, message: str) -> None:
         self.last_error = message
         self.status_message.setText(f"⚠ {message}")
+        self.status_message.setToolTip(message)   # the whole line, however narrow the window
         self.status_message.setStyleSheet("color:#ff9a8a;")
 
     def show_message(self, message: str) -> None:

@@ -13,13 +13,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QWidget
 
-from engine import METRICS, NETWORK_ROW
+from engine import METRICS, NETWORK_ROW, wilson
 from gui.colors import TEXT, color, pen
 from gui.plots import HoverReadout, canvas_below, style
 
 # the catalogue's network-level measures, each titled with the way that is better
-BARS = {name: f"{m.title} ({m.better} is better)" for name, m in METRICS.items()
-        if m.where == "network"}
+BARS = {name: f"{m.title} (0 = {m.zero}, 1 = {m.one}; {m.better} is better; 95% interval)"
+        for name, m in METRICS.items() if m.where == "network"}
 NO_CLASSIFIER = ("This network has no classifier (its output is not a vector of class scores): "
                  "consistency and the diagonal test need one. The per-row measures are under "
                  "Live.")
@@ -40,6 +40,8 @@ class NetworkPlots(QWidget):
         self.bars: dict[str, pg.BarGraphItem] = {}
         self.bar_points: dict[str, pg.PlotDataItem] = {}   # invisible, for the hover readout
         self.bar_labels: dict[tuple[str, str], pg.TextItem] = {}
+        self.errors: dict[str, pg.ErrorBarItem] = {}      # metric -> the 95% intervals
+        self.counts: dict[tuple[str, str], int | None] = {}  # (metric, variant) -> n shown
         self.values: dict[str, dict[str, float]] = {}     # metric -> variant -> value shown
         self.diagonal_curves: dict[str, pg.PlotDataItem] = {}
 
@@ -50,6 +52,7 @@ class NetworkPlots(QWidget):
         self.bars.clear()
         self.bar_points.clear()
         self.bar_labels.clear()
+        self.errors.clear()
         self.values.clear()
         self.diagonal_curves.clear()
         xs = np.arange(len(self.variants), dtype=float)
@@ -57,10 +60,13 @@ class NetworkPlots(QWidget):
         for col, (metric, title) in enumerate(BARS.items()):
             p = style(self.canvas.addPlot(row=0, col=col), title)
             p.getAxis("bottom").setTicks([[(i, v) for i, v in enumerate(self.variants)]])
-            p.setYRange(0, 1.22, padding=0)
+            p.setYRange(0, 1.45, padding=0)   # room for the value, interval and n above
             p.setXRange(-0.6, len(self.variants) - 0.4, padding=0)
             bars = pg.BarGraphItem(x=xs, height=np.zeros(len(xs)), width=0.65, brushes=brushes)
             p.addItem(bars)
+            self.errors[metric] = pg.ErrorBarItem(x=xs, y=np.zeros(len(xs)), beam=0.2,
+                                                  pen=pg.mkPen(TEXT, width=1.5))
+            p.addItem(self.errors[metric])
             points = p.plot(xs, np.zeros(len(xs)), pen=None, symbol="o", symbolSize=1,
                             symbolPen=None, symbolBrush=None)
             self.hover.add(p, points, metric, self._describe_bar)
@@ -96,10 +102,20 @@ class NetworkPlots(QWidget):
             heights = np.array([0.0 if math.isnan(x) else x for x in vals])
             bars.setOpts(height=heights)
             self.bar_points[metric].setData(np.arange(len(vals), dtype=float), heights)
-            for v, x, h in zip(self.variants, vals, heights, strict=True):
+            lo, hi = heights.copy(), heights.copy()
+            for i, (v, x) in enumerate(zip(self.variants, vals, strict=True)):
                 label = self.bar_labels[(metric, v)]
-                label.setText("…" if math.isnan(x) else f"{x:.2f}")
-                label.setPos(self.variants.index(v), h + 0.01)
+                n = measures.count(metric, v, NETWORK_ROW)
+                self.counts[(metric, v)] = n
+                if math.isnan(x) or not n:
+                    label.setText("…")
+                else:   # a share of n samples: its Wilson 95% interval, and n
+                    e = wilson(round(x * n), n)
+                    lo[i], hi[i] = e.lo, e.hi
+                    label.setText(f"{x:.2f}\n{e.lo:.2f}–{e.hi:.2f}\nn={n}")
+                label.setPos(i, hi[i] + 0.01)
+            self.errors[metric].setData(x=np.arange(len(vals), dtype=float), y=heights,
+                                        top=hi - heights, bottom=heights - lo)
         shifts = np.asarray(measures.diagonal_shifts, dtype=float)
         for v, curve in self.diagonal_curves.items():
             p = measures.diagonal.get(v)
@@ -108,7 +124,9 @@ class NetworkPlots(QWidget):
 
     def _describe_bar(self, metric, x: float, y: float) -> str:
         v = self.variants[int(round(x))]
-        return f"{v} · network · {metric} = {self.values.get(metric, {}).get(v, y):.4g}"
+        m = METRICS[metric]
+        return (f"{v} · network · {metric} = {self.values.get(metric, {}).get(v, y):.4g} "
+                f"({m.unit}; {m.scale()})")
 
     def _describe_diagonal(self, v, x: float, y: float) -> str:
         return f"{v} · diagonal shift {x:.0f} px · p(top class) = {y:.4g}"

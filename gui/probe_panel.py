@@ -94,9 +94,7 @@ class ProbePanel(QWidget):
             return
         self.result = result
         self.animate.setEnabled(True)
-        self.status.setText(f"swept 0 … {result.shifts[-1]:g} px in "
-                            f"{len(result.shifts)} steps")
-        self._plot()
+        self._plot()   # says how far this row was swept
 
     def _plot(self) -> None:
         for item in [*self.curves.values(), *self.jump_lines]:
@@ -130,8 +128,12 @@ class ProbePanel(QWidget):
             self.hover.add(self.plot, c, v, self._describe)
         finite = r.shifts[np.isfinite(r.error[self.variants[0]][layer])] \
             if self.variants and layer in r.error.get(self.variants[0], {}) else r.shifts
-        self.plot.setXRange(0, float(finite.max()) if len(finite) else 1.0)
+        upto = float(finite.max()) if len(finite) else 1.0
+        self.plot.setXRange(0, upto)
         self.plot.enableAutoRange(axis="y")
+        step = float(r.shifts[1] - r.shifts[0]) if len(r.shifts) > 1 else 1.0
+        self.status.setText(f"{layer}: swept 0 … {upto:g} px (twice its jump) in {step:g}-px "
+                            f"steps; the deepest row to {r.shifts[-1]:g} px")
 
     def _describe(self, v, x: float, y: float) -> str:
         return f"{v} · {self.layer.currentText()} · shift {x:g} px · error {y:.4g}"

@@ -34,6 +34,7 @@ def make_config(args, settings) -> tuple[EngineConfig, str | None]:
     config = config_from_args(
         args, saved, norm=str(settings.value("norm", "shared")),
         colormap=str(settings.value("colormap", "viridis")),
+        fit=getattr(args, "fit", None) or str(settings.value("fit", "crop")),
         gamma=float(settings.value("gamma", 0.5)), max_side=384, measure_every=MEASURE_EVERY,
         circular=bool(getattr(args, "circular", False)),
         variants=tuple(getattr(args, "variants", None) or saved["variants"]),  # "" too: saved
@@ -61,6 +62,7 @@ def save_settings(window, s) -> None:
         s.setValue("variants", ",".join(window.info.variants))
         s.setValue("layers", ",".join(ly.name for ly in window.info.layers))
     s.setValue("norm", window.config.norm)
+    s.setValue("fit", window.config.fit)
     s.setValue("colormap", window.config.colormap)
     s.setValue("gamma", window.config.gamma)
     s.setValue("device", window.config.device)

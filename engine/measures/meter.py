@@ -38,6 +38,7 @@ import torch
 from engine.device import release_host_memory
 from engine.measures import catalogue
 from engine.measures import metrics as ms
+from engine.measures import pairs as pairs_
 from engine.measures.catalogue import NETWORK_ROW
 from engine.measures.site_taps import SiteMaps, SiteTap
 from engine.network.capture import Capture
@@ -101,6 +102,7 @@ class Tally:
     """The newest values of a run of jobs: the live ones, or one :meth:`Meter.measure_all`."""
 
     agree: dict[str, deque]                     # variant -> recent crop-pair agreements
+    frame: dict[str, int] = field(default_factory=dict)  # variant -> frame of the last pairs
     values: dict = field(default_factory=dict)  # metric -> variant -> row -> value
     counts: dict = field(default_factory=dict)  # metric -> variant -> row -> sample count
     diagonal: dict[str, tuple[float, ...]] = field(default_factory=dict)
@@ -143,7 +145,9 @@ class Meter:
         self.device, self.memory_format = device, memory_format
         self.rng = np.random.default_rng(seed)
         self.pairs = pairs
-        self.live = Tally({v: deque(maxlen=window) for v in self.variant_names})
+        self.window = window
+        self._cannot_pair = False
+        self.live = Tally({v: deque() for v in self.variant_names})
         # one job per variant each, so that no frame waits for more than one variant's pass
         self._jobs = deque([(job, v) for job in JOBS for v in self.variant_names])
         self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
@@ -214,6 +218,22 @@ class Meter:
         self._refresh_cheap(tally, step)
         return tally.snapshot(step.index, (time.perf_counter() - t0) * 1000)
 
+    def pairs_short(self, step: StepData, want: int = pairs_.FROZEN_WANT) -> bool:
+        """True while a frame measured again (frozen) has fewer than ``want`` crop pairs for
+        some variant: its consistency is not yet worth an interval."""
+        if not step.logits or self._cannot_pair:
+            return False
+        return any(pairs_.of_frame(self.live.agree[v], step.index) < want
+                   for v in self.variant_names)
+
+    def top_up(self, step: StepData) -> Measures:
+        """More crop pairs of this (frozen) frame for every variant, outside the job order."""
+        before = sum(len(a) for a in self.live.agree.values())
+        self._job_consistency(self.live, step, pairs=pairs_.SAME_FRAME_BATCH)
+        # a model that refuses the crops' size gets none: stop asking, never spin on it
+        self._cannot_pair = sum(len(a) for a in self.live.agree.values()) == before
+        return self.snapshot(step.index)
+
     def snapshot(self, frame_index: int) -> Measures:
         """The live measures now."""
         return self.live.snapshot(frame_index, self.last_ms)
@@ -276,16 +296,19 @@ class Meter:
 
     def _job_consistency(self, tally: Tally, step: StepData, variants=None,
                          pairs: int | None = None) -> None:
+        """Fresh crop pairs of this frame. Live, the value is over the last ``window`` pairs
+        of recent frames; on the same frame again (frozen, or a still image) the pairs of that
+        frame alone accumulate, more per job, up to :data:`SAME_FRAME_PAIRS`."""
         x = step.input
         m = self._margin(x)
-        n = pairs or self.pairs
+        same = all(tally.frame.get(v) == step.index for v in (variants or self.variant_names))
+        n = pairs or (pairs_.SAME_FRAME_BATCH if same else self.pairs)
         offsets = [tuple(int(o) for o in self.rng.integers(0, m + 1, 2)) for _ in range(2 * n)]
         probs = self._classify(self._crops(x, offsets, m), variants)
         for v, p in probs.items():
-            top = p.argmax(1).cpu().numpy()
-            tally.agree[v].extend(bool(a == b) for a, b in zip(top[0::2], top[1::2],
-                                                               strict=True))
-            tally.put("consistency", v, NETWORK_ROW, float(np.mean(tally.agree[v])),
+            tally.frame[v] = step.index
+            pairs_.add(tally.agree[v], step.index, p.argmax(1).cpu().numpy(), same, self.window)
+            tally.put("consistency", v, NETWORK_ROW, pairs_.share(tally.agree[v]),
                       n=len(tally.agree[v]))
 
     def _job_diagonal(self, tally: Tally, step: StepData, variants=None) -> None:

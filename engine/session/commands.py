@@ -87,6 +87,7 @@ class Rebuild(Command):
     input_size: object = KEEP
     device: object = KEEP
     seed: object = KEEP
+    fit: object = KEEP      # how frames go in: "crop", "squash" or "letterbox"
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,8 @@ channel, the live probes, exports and probes. It is driven by the frozen command
 :mod:`engine.session.commands` (:meth:`Session.handle`) and stepped by whoever runs it
 (:meth:`Session.step`); both return the events to pass on (:mod:`engine.session.messages`).
 It never imports Qt: a thread or a child process runs it (:mod:`engine.session.loop`), and a
-test can drive it directly.
-
-Its :attr:`config` is immutable and its own: a change builds a new one, and a failed rebuild
-keeps the engine and the config that work.
+test can drive it directly. Its :attr:`config` is immutable and its own: a change builds a new
+one, and a failed rebuild keeps the engine and the config that work.
 """
 
 from __future__ import annotations
@@ -92,7 +90,7 @@ class Session:
         """Seconds until :meth:`step` is due (0: now); None: not until a command comes."""
         if self.engine is None or self.source is None:
             return None
-        if self._frozen is None or self._dirty:
+        if self._frozen is None or self._dirty or self.engine.settling():
             return 0.0
         return self.probes.pending or None  # frozen: again when a skipped probe is due
 
@@ -296,7 +294,7 @@ class Session:
         """The frame as it goes to the engine: mirrored, and nudged while frozen."""
         image = frame.image[:, ::-1] if self._mirror else frame.image
         if self._frozen is not None and self._nudge != (0.0, 0.0):
-            seen = fit_frame(image, self.engine.network.input_size, 3)
+            seen = fit_frame(image, self.engine.network.input_size, 3, self.engine.config.fit)
             image = shift_image(seen, *self._nudge)
         return Frame(np.ascontiguousarray(image), frame.index, frame.timestamp)
 

@@ -10,13 +10,35 @@ import torch
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 import cv2  # noqa: E402
 
+FITS = ("crop", "squash", "letterbox")
 
-def fit_frame(image: np.ndarray, size: tuple[int, int], channels: int = 3) -> np.ndarray:
+
+def fit_frame(image: np.ndarray, size: tuple[int, int], channels: int = 3,
+              fit: str = "crop") -> np.ndarray:
     """Resize an RGB uint8 frame to ``size`` (H, W); one channel (grey) if ``channels == 1``.
 
-    Returns the frame as the network sees it: (H, W, 3) RGB or (H, W) grey, uint8.
+    ``fit`` says how a frame of another shape goes in: ``crop`` (the default) keeps the
+    centre at the network's aspect ratio, ``squash`` stretches the whole frame, ``letterbox``
+    shrinks the whole frame inside and fills the bands with its mean colour. Returns the frame
+    as the network sees it: (H, W, 3) RGB or (H, W) grey, uint8.
     """
     h, w = size
+    ih, iw = image.shape[:2]
+    if fit == "crop" and ih * w != iw * h:
+        ch, cw = (ih, max(1, round(ih * w / h))) if iw * h > ih * w else \
+            (max(1, round(iw * h / w)), iw)
+        y0, x0 = (ih - ch) // 2, (iw - cw) // 2
+        image = image[y0:y0 + ch, x0:x0 + cw]
+    elif fit == "letterbox" and ih * w != iw * h:
+        s = min(h / ih, w / iw)
+        inner = fit_frame(image, (max(1, round(ih * s)), max(1, round(iw * s))), 3, "squash")
+        out = np.empty((h, w, 3), np.uint8)
+        out[:] = image.reshape(-1, image.shape[-1]).mean(0).astype(np.uint8)
+        y0, x0 = (h - inner.shape[0]) // 2, (w - inner.shape[1]) // 2
+        out[y0:y0 + inner.shape[0], x0:x0 + inner.shape[1]] = inner
+        image = out
+    elif fit not in FITS:
+        raise ValueError(f"fit {fit!r}: one of {', '.join(FITS)}")
     while image.shape[0] >= 2 * h and image.shape[1] >= 2 * w:
         image = cv2.pyrDown(image)  # Gaussian 2x reduction: fast and anti-aliased
     if image.shape[:2] != (h, w):

@@ -120,3 +120,22 @@ def test_rows_identical_across_variants_are_recognised_and_really_identical(fram
             for v in g[1:]:
                 assert np.array_equal(maps[v][layer].numpy(), maps[g[0]][layer].numpy()), layer
                 assert r.views[v][layer] is r.views[g[0]][layer]
+
+
+def test_a_video_that_loops_has_no_flicker_across_the_wrap():
+    import math
+
+    from engine.engine import EngineConfig
+
+    e = Engine(EngineConfig(device="cpu", input_size=32, variants=("max", "avg"),
+                            measure_every=1, measure_budget=1.0))
+    rng = np.random.default_rng(0)
+    frames = [(rng.random((32, 32, 3)) * 255).astype(np.uint8) for _ in range(3)]
+    for i, img in enumerate(frames):
+        e.step(Frame(img, i, float(i)))
+    assert e.last.previous                        # frame 2 is compared with frame 1
+    e.step(Frame(frames[0], 0, 3.0))              # the video starts again
+    assert not e.last.previous                    # nothing to compare with: no spike
+    m = e.meter.measure_all(e.last)
+    assert all(math.isnan(m.get("flicker", v, "features.0")) or
+               m.get("flicker", v, "features.0") == 0.0 for v in ("max", "avg"))

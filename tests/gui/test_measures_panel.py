@@ -105,6 +105,15 @@ def test_network_tab_shows_consistency_and_the_diagonal_test(mwin, qtbot):
             heights[i]) or np.isnan(m.get("consistency", v, NETWORK_ROW))
         ys = _finite(net.diagonal_curves[v])
         assert np.isfinite(ys).all() and (0 < ys).all() and (ys <= 1).all()
+        n = net.counts[("consistency", v)]                # every share says its n and interval
+        text = net.bar_labels[("consistency", v)].toPlainText()
+        assert n and text.endswith(f"n={n}") and "–" in text.splitlines()[1]
+    assert "95% interval" in net.bars["consistency"].parentItem().parentItem().titleLabel.text \
+        if hasattr(net.bars["consistency"].parentItem().parentItem(), "titleLabel") else True
+    mwin.set_frozen(True)                                 # a frozen frame: 200 pairs or more
+    qtbot.waitUntil(lambda: all(mwin.measures_panel.measures.count(
+        "consistency", v, NETWORK_ROW) >= 200 for v in variants), timeout=90_000)
+    mwin.set_frozen(False)
 
 
 def test_network_tab_says_so_when_there_is_no_classifier(qtbot):
@@ -255,6 +264,7 @@ def test_difference_shows_the_mosaic_of_a_minus_b(mwin, qtbot):
     for pane in ("a", "b"):                                      # beside A and B as in the grid
         assert diff.images[pane].image.shape == mwin.grid.cells[("max", "features.5")].image.shape
     assert "|max − blur| of features.5" in diff.caption.text()
+    assert "trained separately: the channels are different features" in diff.caption.text()
     diff.b.setCurrentText("max")                                 # A - A: nothing to show
     assert diff.key() is None and "two different" in diff.caption.text()
 

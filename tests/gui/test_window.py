@@ -45,10 +45,15 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
 
 def test_cells_off_screen_are_filled_when_scrolled_to(window, qtbot):
     grid = window.grid
-    low = grid.cells[("avg", grid.layers[-1])]           # the last row: below the fold
+    top = grid.cells[("max", grid.layers[0])]
+    grid.view.setRange(top.cell, padding=0)               # zoom into one cell
+    low = grid.cells[("avg", grid.layers[-1])]           # the last row: off screen now
     assert not low.cell.intersects(grid.view.viewRect())
-    qtbot.waitUntil(lambda: window.frames_shown >= 4, timeout=20_000)
-    assert low.image.max() == 0                           # never painted: still the blank
+    before = low.image.copy()
+    n = window.frames_shown
+    qtbot.waitUntil(lambda: window.frames_shown >= n + 4, timeout=20_000)
+    assert np.array_equal(low.image, before)              # not painted while off screen
+    assert not np.array_equal(low.view_info.mosaic, before)  # though its map moved on
     grid.view.setRange(low.cell, padding=0)               # scroll down to it
     shown = low.view_info.mosaic
     assert low.image.shape == shown.shape and np.array_equal(low.image, shown)
@@ -386,3 +391,29 @@ def test_a_folded_row_is_drawn_at_the_same_size_and_labelled(window):
     assert grid.captions[("stride", "features.0")].text() == "stride folded here"
     # every conv whose pool's stride was folded into it, in the stride column only
     assert set(grid.captions) == {("stride", f"features.{i}") for i in (0, 3, 6, 9)}
+
+
+def test_the_frame_fit_is_chosen_in_the_window(window, qtbot):
+    i = window.controls.fit.findData("letterbox")
+    window.controls.fit.setCurrentIndex(i)
+    window.controls.fit.activated.emit(i)
+    qtbot.waitUntil(lambda: window.info.config.fit == "letterbox", timeout=30_000)
+    assert window.transport.config.fit == "letterbox"
+    assert window.controls.fit.currentData() == "letterbox"
+
+
+def test_before_the_network_is_built_the_window_shows_what_is_coming(qtbot, settings, tmp_path):
+    from engine.engine import EngineConfig
+    from gui.app import SHIPPED
+    from gui.main_window import DISPLAY_MAX_SIDE, MainWindow
+
+    cfg = EngineConfig(max_side=DISPLAY_MAX_SIDE, device="cpu", variants=("max", "blur"),
+                       weights=f"{SHIPPED}/tiny-max.pt")
+    w = MainWindow(cfg, "pattern:shapes", settings, cameras=[], export_folder=str(tmp_path))
+    qtbot.addWidget(w)
+    w.show()                                   # not started: nothing is built yet
+    assert not w.banner.isVisible()            # no random-weights warning for trained weights
+    ticked = [n for n, b in w.controls.variant_boxes.items() if b.isChecked()]
+    assert ticked == ["max", "blur"]
+    assert w.controls.weights.currentText().startswith("shared weights")
+    w.shutdown()

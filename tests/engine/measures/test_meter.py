@@ -59,3 +59,18 @@ def test_without_a_classifier_only_the_shift_job_runs(fed):
     for _ in range(4):
         m = meter.tick(dataclasses.replace(step, logits={}))
     assert "shift_cosine" in m.values and "consistency" not in m.values
+
+
+def test_a_frozen_frame_accumulates_200_crop_pairs_and_a_new_frame_forgets_them(fed):
+    net, models, step = fed
+    meter = Meter(net, models, torch.device("cpu"))
+    for i in range(30):                                   # live: a window of recent pairs
+        meter._job_consistency(meter.live, dataclasses.replace(step, index=i))
+    assert meter.snapshot(0).count("consistency", "max", NETWORK_ROW) == 60
+    frozen = dataclasses.replace(step, index=99)
+    for _ in range(30):                                   # the same frame again and again
+        meter._job_consistency(meter.live, frozen)
+    n = meter.snapshot(0).count("consistency", "max", NETWORK_ROW)
+    assert n >= 200 and n == 2 + 29 * 8                   # this frame's pairs only, 8 a job
+    meter._job_consistency(meter.live, dataclasses.replace(step, index=100))
+    assert meter.snapshot(0).count("consistency", "max", NETWORK_ROW) == 2 + 2  # live again
