@@ -18,7 +18,8 @@ from gui.colors import TEXT, color, pen
 from gui.plots import HoverReadout, canvas_below, style
 
 # the catalogue's network-level measures, each titled with the way that is better
-BARS = {name: f"{m.title} (0 = {m.zero}, 1 = {m.one}; {m.better} is better; 95% interval)"
+BARS = {name: f"{m.title} ({m.better} is better)<br><span style='font-size:9pt'>0 = {m.zero}; "
+              f"1 = {m.one}; bars: 95% interval</span>"
         for name, m in METRICS.items() if m.where == "network"}
 NO_CLASSIFIER = ("This network has no classifier (its output is not a vector of class scores): "
                  "consistency and the diagonal test need one. The per-row measures are under "
