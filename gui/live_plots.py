@@ -137,6 +137,8 @@ class LivePlots(QWidget):
         for i, layer in enumerate(rows):
             p = style(self.canvas.addPlot(row=i // per_row, col=1 + i % per_row), layer)
             p.getAxis("bottom").setHeight(22)
+            for side in ("left", "bottom"):   # few ticks: small plots stay legible
+                p.getAxis(side).setTickDensity(0.5)
             for v in self.variants:
                 c = p.plot([], [], pen=pen(v, 2, self.variants), connect="finite")
                 self.curves[(layer, v)] = c

@@ -113,7 +113,9 @@ def make_sheet(result, cmap: Colormap, title: str = "", row_height: int = 160) -
             preds = result.predictions.get(v)
             if preds:
                 p = preds[0]
-                _text(sheet, f"{p.label[:22]} {p.prob:.2f}", xs[v], y + 16, 0.4)
+                room = max(4, col_w[v] // 8 - 5)      # never into the next column
+                label = p.label if len(p.label) <= room else p.label[:room - 1] + "~"
+                _text(sheet, f"{label} {p.prob:.2f}", xs[v], y + 16, 0.4)
         y += 22
     # colour bar: the lookup table with its ends labelled
     bar_w = min(256, width - 2 * PAD - 200)

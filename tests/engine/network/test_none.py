@@ -127,3 +127,25 @@ def test_resnet18_at_64_px_with_none_in_info_and_measure(tmp_path, capsys):
     out = capsys.readouterr().out
     poly = out.split("polyphase_dispersion")[1].split("\n\n")[0]
     assert poly.count("no site") == 8                     # resnet18's eight sites
+
+
+def test_the_sheet_keeps_long_class_names_in_their_column(engine):
+    import dataclasses
+
+    import cv2
+
+    from engine.display.sheet import make_sheet
+    from engine.engine import Prediction
+
+    result = engine.step(np.zeros((64, 64, 3), np.uint8))
+    long = "Greater Swiss Mountain dog, a very long ImageNet class name"
+    result = dataclasses.replace(result, predictions={
+        v: [Prediction(0, long, 0.5)] for v in result.variants})
+    sheet = make_sheet(result, engine.cmap, "t")
+    short = make_sheet(dataclasses.replace(result, predictions={
+        v: [Prediction(0, "x", 0.5)] for v in result.variants}), engine.cmap, "t")
+    assert sheet.shape == short.shape               # the name did not widen anything
+    grey = cv2.cvtColor(sheet, cv2.COLOR_RGB2GRAY).astype(int)
+    bare = cv2.cvtColor(short, cv2.COLOR_RGB2GRAY).astype(int)
+    changed = np.nonzero((np.abs(grey - bare) > 40).any(axis=0))[0]
+    assert changed.max() < sheet.shape[1] - 8       # and no text ran off the last column
