@@ -190,12 +190,16 @@ class LivePlots(QWidget):
 
     def _describe_history(self, key, x: float, y: float) -> str:
         v, layer = key
-        return f"{v} · {layer} · {self.chosen} = {y:.4g}  (measure update {x:.0f})"
+        return (f"{v} · {layer} · {self.chosen} = {y:.4g} {self._scale()}  (measure update "
+                f"{x:.0f})")
 
     def _describe_profile(self, key, x: float, y: float) -> str:
         rows = self._rows(self.chosen)
         layer = rows[int(round(x))] if 0 <= int(round(x)) < len(rows) else "?"
-        return f"{key[0]} · {layer} · {self.chosen} = {y:.4g}  (newest)"
+        return f"{key[0]} · {layer} · {self.chosen} = {y:.4g} {self._scale()}  (newest)"
+
+    def _scale(self) -> str:
+        return f"({LIVE[self.chosen].scale()})"
 
 
 def _short(layer: str) -> str:

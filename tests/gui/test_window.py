@@ -417,3 +417,15 @@ def test_before_the_network_is_built_the_window_shows_what_is_coming(qtbot, sett
     assert ticked == ["max", "blur"]
     assert w.controls.weights.currentText().startswith("shared weights")
     w.shutdown()
+
+
+def test_the_controls_say_what_runs_and_whether_it_is_frozen(window, qtbot):
+    assert window.controls.pattern.currentText() == "shapes"       # the pattern that runs
+    window.set_frozen(True)
+    assert window.controls.freeze.text().startswith("Frozen")
+    window.set_frozen(False)
+    assert window.controls.freeze.text() == "Freeze (Space)"
+    live = window.measures_panel.live
+    live.metric.setCurrentIndex(live.metric.findData("shift_cosine"))
+    said = live._describe_history(("max", "features.0"), 3, 0.1)
+    assert "0 = moves exactly with the input" in said and "lower is better" in said
