@@ -63,10 +63,16 @@ _FACE = {
     "NETWORKS": "engine.network.nets", "RESOURCES": "engine.network.load",
     "default_weights": "engine.network.load", "PUBLISHED": "engine.network.hub",
     "wilson": "engine.answers.stats",
+    # the questions of ``ask``, for the window's guide
+    "questions": "engine.answers.asking", "ask": "engine.answers.asking",
+    "ask_into": "engine.answers.asking",
+    "Setup": "engine.answers.base", "calculate": "engine.answers.calculator",
+    "parse_matrix": "engine.answers.calculator", "answer_text": "engine.answers.report",
     "PATTERNS": "engine.sources.patterns", "list_cameras": "engine.sources.camera",
     "display_threads": "engine.device",
 }
-_ALIASES = {"run_session": "run", "serve_session": "serve", "unpack_shown": "unpack"}
+_ALIASES = {"run_session": "run", "serve_session": "serve", "unpack_shown": "unpack",
+            "parse_matrix": "parse", "answer_text": "text"}
 
 __all__ = ["__version__", *_FACE]
 

@@ -339,3 +339,4 @@ class Controls(QWidget):
         if not self.seek.isSliderDown():
             self.seek.setValue(index)
         self.position.setText(f"frame {index + 1} / {frame_count}")
+

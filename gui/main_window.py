@@ -13,15 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QScrollArea,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from engine import (
     EngineConfig,
@@ -43,8 +35,10 @@ from engine import (
     shrink_for,
 )
 from gui.controls import Controls
+from gui.controls_dock import controls_dock
 from gui.export_actions import ExportActions
 from gui.grid import FeatureGrid
+from gui.guide_actions import GuideActions
 from gui.help import HelpOverlay
 from gui.input_panel import InputPanel
 from gui.measure_actions import MeasureActions
@@ -62,7 +56,7 @@ BANNER = ("Random, untrained weights: the maps show what each architecture does 
           "not learned features.")
 
 
-class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
+class MainWindow(OpenActions, ExportActions, MeasureActions, GuideActions, QMainWindow):
     """PoolScope's window. ``displayed(float)`` fires with the latency (s) of each shown frame."""
 
     displayed = Signal(float)
@@ -110,15 +104,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         self.help = HelpOverlay(central)
 
         self.controls = Controls(cameras or [])
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        dock = QDockWidget("Controls", self)
-        dock.setObjectName("controls")
-        dock.setWidget(scroll)
-        dock.setMinimumWidth(self.controls.minimumSizeHint().width() + 24)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.controls_dock = controls_dock(self, self.controls)
         self.controls.folder_label.setText(self.export_folder)
         self.controls.set_state(model=config.model, variants=config.variants, fit=config.fit,
                                 weights=f"trained:{Path(config.trained).resolve()}"
@@ -146,6 +132,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
         self._wire_controls()
         make_menus(self)
         self._make_measures()
+        self._make_guide()
         self.set_colormap(config.colormap)
 
     # -- wiring -----------------------------------------------------------------------------
@@ -187,6 +174,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the session's process (or thread) cleanly and wait for it; safe to call twice."""
+        self.guide.job.cancel()   # an answer being worked out in its own process
         if self.transport.running():
             self.transport.stop()
 

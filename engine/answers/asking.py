@@ -55,3 +55,19 @@ def ask_all(setup: Setup | None = None, out=None) -> tuple[list[Answer], dict[st
             out(name, answers[-1] if answers and answers[-1].question == name else None,
                 skipped.get(name))
     return answers, skipped
+
+
+def ask_into(queue, name: str, setup: Setup | None = None) -> None:
+    """Answer ``name`` and put ``("answer", Answer)`` or ``("error", one line)`` on ``queue``:
+    the body of the window's on-demand jobs, run in a process of their own so that they can
+    be stopped at once and never hold the display up."""
+    import os
+
+    if hasattr(os, "nice"):
+        os.nice(5)   # the display's process comes first on a busy machine
+    try:
+        queue.put(("answer", ask(name, setup)))
+    except PoolScopeError as e:
+        queue.put(("error", str(e)))
+    except Exception as e:  # noqa: BLE001 - the job must always answer, in one line
+        queue.put(("error", f"{name}: {type(e).__name__}: {e}".splitlines()[0]))

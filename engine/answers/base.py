@@ -102,6 +102,13 @@ class Question:
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     cites: ClassVar[tuple[str, ...]] = ()
+    # for the window's guide: whether the window's live measures follow it on the input (else
+    # it runs on demand, as a job), what to do in one line, how to set the window up (any of
+    # "variants", "tab", "metric") and about how long its answer takes here
+    live: ClassVar[bool] = False
+    hint: ClassVar[str] = ""
+    window: ClassVar[dict] = {}
+    seconds: ClassVar[float] = 5.0
 
     def run(self, setup: Setup) -> Answer:
         raise NotImplementedError

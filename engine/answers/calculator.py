@@ -91,6 +91,11 @@ class Calculator(Question):
     name = "calculator"
     title = "The pooling calculator: a small matrix through every operator"
     cites = ("zhang2019", "springenberg2014")
+    live = True
+    hint = ("Edit the matrix below and pick kernel, stride and padding: every operator's output "
+            'updates as you type.')
+    window = {}
+    seconds = 1
 
     def run(self, setup: Setup) -> Answer:
         text = setup.matrix or CLASSIC

@@ -152,6 +152,11 @@ class Cost(Question):
     name = "cost"
     title = "Which is cheaper: conv + pool, conv + strided conv, or a strided conv?"
     cites = ("springenberg2014", "he2019")
+    live = True
+    hint = ("The Cost tab counts parameters and MACs and times every row live: the strided conv's"
+            ' rows cost a quarter.')
+    window = {"variants": ("max", "avg", "stride", "learned"), "tab": "Cost"}
+    seconds = 4
 
     def run(self, setup: Setup) -> Answer:
         net = network(setup)

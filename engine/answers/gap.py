@@ -76,6 +76,11 @@ class GlobalPooling(Question):
     name = "gap"
     title = "What does global average pooling buy?"
     cites = ("lin2014", "zhang2019")
+    live = False
+    hint = ('Runs on the circularly padded network in the background; the Network tab shows the '
+            "classifier's stability live.")
+    window = {"tab": "Network"}
+    seconds = 3
 
     def run(self, setup: Setup) -> Answer:
         variants = [v for v in setup.variants if v != "plain"]

@@ -67,6 +67,11 @@ class Invariance(Question):
     name = "invariance"
     title = "Does pooling make the network translation invariant?"
     cites = ("zhang2019", "azulay2019")
+    live = True
+    hint = ('Freeze (Space): the Network tab gathers 200 crop pairs of the frozen frame; nudge '
+            'with the arrows and watch p(top class).')
+    window = {"variants": ("max", "avg", "stride", "blur"), "tab": "Network"}
+    seconds = 12
 
     def run(self, setup: Setup) -> Answer:
         variants = [v for v in setup.variants if v != "plain"]

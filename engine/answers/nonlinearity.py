@@ -105,6 +105,11 @@ class Nonlinearity(Question):
     name = "nonlinearity"
     title = "Does pooling add non-linearity?"
     cites = ("zhang2019", "springenberg2014")
+    live = False
+    hint = ('Read the verdict: only max (and blur at a max site) fails superposition; in the Live'
+            ' tab, polyphase dispersion shows which maps a 1-px shift changes.')
+    window = {"tab": "Live", "metric": "polyphase_dispersion"}
+    seconds = 3
 
     def run(self, setup: Setup) -> Answer:
         net = network(setup)

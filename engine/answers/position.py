@@ -119,6 +119,11 @@ class Position(Question):
     name = "position"
     title = "Does a strided conv keep position better than pooling?"
     cites = ("zhang2019", "springenberg2014")
+    live = False
+    hint = ("Freeze, then run the shift probe: stride's error returns to 0 only at whole "
+            'multiples of its jump.')
+    window = {"variants": ("max", "avg", "stride", "blur"), "tab": "Shift probe"}
+    seconds = 8
 
     def run(self, setup: Setup) -> Answer:
         net, refused = with_none(setup)

@@ -86,6 +86,11 @@ class Receptive(Question):
     name = "receptive"
     title = "How does downsampling grow what a unit sees?"
     cites = ("araujo2019", "springenberg2014")
+    live = False
+    hint = ('Click a unit in the last row: its receptive field is drawn on the input for each '
+            "variant, none's the smallest.")
+    window = {"variants": ("max", "stride", "blur", "none"), "tab": "Receptive field"}
+    seconds = 6
 
     def run(self, setup: Setup) -> Answer:
         net, refused = with_none(setup)

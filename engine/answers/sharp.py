@@ -105,6 +105,11 @@ class Sharp(Question):
     name = "sharp"
     title = "Does max keep sharp features and average smooth ones?"
     cites = ("zhang2019",)
+    live = True
+    hint = ('Click a channel and watch the zoom strip: max keeps a thin line whole, avg halves '
+            'it, stride keeps or loses it as the input moves.')
+    window = {"variants": ("max", "avg", "stride", "blur"), "tab": "Spectrum"}
+    seconds = 3
 
     def run(self, setup: Setup) -> Answer:
         net = network(setup)

@@ -63,6 +63,11 @@ class Shortcut(Question):
     name = "shortcut"
     title = "Does a strided 1x1 shortcut ignore three quarters of its input?"
     cites = ("he2019",)
+    live = False
+    hint = ('Runs on ResNet-18 in the background: which input elements reach a strided 1x1 '
+            'shortcut.')
+    window = {}
+    seconds = 4
 
     def run(self, setup: Setup) -> Answer:
         variants = [v for v in setup.variants if v != "plain"]

@@ -83,6 +83,12 @@ class WhyNotStride(Question):
     name = "stride"
     title = "Why not just use a larger stride instead of pooling?"
     cites = ("springenberg2014", "zhang2019", "azulay2019")
+    live = True
+    hint = ("Freeze (Space), then press the right arrow: stride's maps jump, blur-pool's stay "
+            "steady; the Live tab plots each row's shift error.")
+    window = {"variants": ("max", "avg", "stride", "blur", "learned"),
+              "tab": "Live", "metric": "shift_cosine"}
+    seconds = 12
 
     def run(self, setup: Setup) -> Answer:
         sets = weight_sets(setup)
