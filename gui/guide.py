@@ -102,9 +102,7 @@ class GuidePanel(QWidget):
         lay.addWidget(outer)
         self.job = AnswerJob(self)
         self.job.progress.connect(lambda f: self.bar.setValue(int(100 * f)))
-        self.job.elapsed.connect(lambda s, e: self.bar.setFormat(
-            f"{s:.0f} s" + (f" (usually about {e:.0f} s; the machine is busy)" if s > e else
-                            f" of about {e:.0f} s")))
+        self.job.elapsed.connect(lambda s, e: self.bar.setFormat(f"{s:.0f} s of ~{e:.0f} s"))
         self.job.answered.connect(self.show_answer)
         self.job.failed.connect(self._failed)
         self.current: str | None = None
@@ -164,7 +162,7 @@ class GuidePanel(QWidget):
             p.loadFromData(f.png, "PNG")
         self.figures.setText("")
         if pix:   # the figures one under the other, at most 640 px wide
-            self.figures.setPixmap(_stack(pix))
+            self.figures.setPixmap(_stack(pix, max(300, self.answer.width() - 8)))
 
     def _failed(self, message: str) -> None:
         self.bar.hide()
@@ -187,10 +185,9 @@ def _html(a) -> str:
             f"<p><small>answered in {a.seconds:.1f} s on {on}</small></p>")
 
 
-def _stack(pix: list[QPixmap]) -> QPixmap:
+def _stack(pix: list[QPixmap], width: int) -> QPixmap:
     from PySide6.QtGui import QPainter
 
-    width = 520
     scaled = [p.scaledToWidth(min(width, p.width()), Qt.TransformationMode.SmoothTransformation)
               for p in pix]
     out = QPixmap(width, sum(p.height() + 8 for p in scaled))

@@ -64,7 +64,7 @@ def ask_into(queue, name: str, setup: Setup | None = None) -> None:
     import os
 
     if hasattr(os, "nice"):
-        os.nice(5)   # the display's process comes first on a busy machine
+        os.nice(2)   # the display's process comes first on a busy machine
     try:
         queue.put(("answer", ask(name, setup)))
     except PoolScopeError as e:

@@ -14,6 +14,8 @@ from engine.network.load import RESOURCES
 
 SHIPPED_MAX = str(RESOURCES / "checkpoints" / "tiny-max.pt")
 VARIANTS = ("max", "avg", "stride", "blur", "learned")
+LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
+          "learned": "learned", "plain": "plain", "none": "none (no downsampling)"}
 CITES = {
     "zhang2019": "R. Zhang, Making Convolutional Networks Shift-Invariant Again, ICML 2019",
     "springenberg2014": "J. T. Springenberg, A. Dosovitskiy, T. Brox, M. Riedmiller, Striving "

@@ -14,14 +14,12 @@ import torch
 from torch import nn
 
 from engine.answers import figures
-from engine.answers.base import Answer, Figure, Question, Setup, Table, register
+from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.inputs import images, network
-from engine.answers.stats import fmt, mean_ci, ratio
+from engine.answers.stats import and_list, fmt, mean_ci, ratio
 from engine.errors import ModelError
 
 EXACT = 1e-5
-LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
-          "learned": "learned", "plain": "plain"}
 
 
 def head(net) -> nn.Linear:
@@ -119,7 +117,7 @@ def _verdict(numbers: dict, moved: dict, stride: int, net) -> list[str]:
     if exact:
         worst = max(at[v].hi for v in exact)
         out.append(f"Shifted circularly by {stride} px (the stride accumulated before the last "
-                   f"site), {_and([LABELS[v] for v in exact])} give the same pooled features "
+                   f"site), {and_list([LABELS[v] for v in exact])} give the same pooled features "
                    f"to float precision: relative change at most {fmt(worst)} (upper 95% "
                    f"bound, n={n} images).")
     for v in not_exact:
@@ -161,6 +159,3 @@ def _figures(moved: dict, variants, stride: int) -> tuple[Figure, ...]:
     return (Figure("gap-shift", fig, "How much the pooled features change under circular "
                    "shifts of the input, per variant."),)
 
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -17,16 +17,14 @@ import numpy as np
 import torch
 
 from engine.answers import figures
-from engine.answers.base import Answer, Figure, Question, Setup, Table, register
+from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.gap import features, head
 from engine.answers.inputs import images, network
 from engine.answers.probing import fourier_roll, jumps
-from engine.answers.stats import fmt, mean_ci, wilson, winner
+from engine.answers.stats import Estimate, and_list, fmt, mean_ci, wilson, winner
 
 EXACT = 1e-5
 PAIRS = 4
-LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
-          "learned": "learned", "plain": "plain"}
 
 
 def path(net, variant: str, x: torch.Tensor, shifts: list[float]) -> dict:
@@ -98,18 +96,13 @@ class Invariance(Question):
                       {"inputs": where, "circular": True}, self.cites)
 
 
-def _est(r: dict):
-    from engine.answers.stats import Estimate
-
-    return Estimate(r["mean"], r["ci95"][0], r["ci95"][1], r["n"])
-
 
 def _verdict(nb: dict, variants) -> list[str]:
     jump, n = nb["jump"], nb["n"]
-    dist = {v: _est(nb[v]["distance_mean"]) for v in variants}
+    dist = {v: Estimate.of(nb[v]["distance_mean"]) for v in variants}
     exact = [v for v in variants if nb[v]["at_jump"] < EXACT]
     out = []
-    most = {v: _est(nb[v]["distance_max"]) for v in variants}
+    most = {v: Estimate.of(nb[v]["distance_max"]) for v in variants}
     if all(d.hi < EXACT for d in most.values()):
         return [f"Every variant here is invariant at every shift tried (0 to {jump} px in "
                 f"half-pixel steps): the last features never move by more than "
@@ -117,22 +110,22 @@ def _verdict(nb: dict, variants) -> list[str]:
                 f"n={n} images)."]
     if exact:
         out.append(f"Shifted circularly by {jump} px (one jump of the last site), "
-                   + _and([LABELS[v] for v in exact]) + " give the same output exactly: cosine "
+                   + and_list([LABELS[v] for v in exact]) + " give the same output exactly: cosine "
                    f"distance at most {fmt(max(nb[v]['at_jump'] for v in exact))} (n={n}).")
     moving = [v for v in variants if most[v].lo > EXACT]  # the largest change along the path
     if moving:
         out.append("In between, " + ("none is invariant" if len(moving) == len(variants) else
-                                     _and([LABELS[v] for v in moving]) + " are not invariant")
+                                     and_list([LABELS[v] for v in moving]) + " are not invariant")
                    + ": pooling alone does not make the network translation invariant, "
                    "only shifts by whole jumps leave its output unchanged.")
     out.append(winner("Cosine distance of the last features, mean over the path", dist,
                       "lower", LABELS))
     out.append(winner("Swing of the top-class probability along the path (max - min)",
-                      {v: _est(nb[v]["prob_swing"]) for v in variants}, "lower", LABELS))
+                      {v: Estimate.of(nb[v]["prob_swing"]) for v in variants}, "lower", LABELS))
     out.append(winner("Top-1 consistency between two random shifts",
-                      {v: _est(nb[v]["consistency"]) for v in variants}, "higher", LABELS))
+                      {v: Estimate.of(nb[v]["consistency"]) for v in variants}, "higher", LABELS))
     out.append(winner("Top-1 change rate per half-pixel step",
-                      {v: _est(nb[v]["top1_change"]) for v in variants}, "lower", LABELS))
+                      {v: Estimate.of(nb[v]["top1_change"]) for v in variants}, "lower", LABELS))
     return out
 
 
@@ -140,19 +133,20 @@ def _tables(nb: dict, variants) -> tuple[Table, ...]:
     shifts = nb["shifts"]
     dist = Table("Cosine distance of the last features to shift 0",
                  ("shift (px)", *(LABELS[v] for v in variants)),
-                 tuple((fmt(s), *(str(_est(nb[v]["distance"][i])) for v in variants))
+                 tuple((fmt(s), *(str(Estimate.of(nb[v]["distance"][i])) for v in variants))
                        for i, s in enumerate(shifts)),
                  "0 = the classifier sees the same features; float rounding ~1e-7; mean with "
                  "95% interval over images")
     prob = Table("Probability of the class chosen at shift 0",
                  ("shift (px)", *(LABELS[v] for v in variants)),
-                 tuple((fmt(s), *(str(_est(nb[v]["prob"][i])) for v in variants))
+                 tuple((fmt(s), *(str(Estimate.of(nb[v]["prob"][i])) for v in variants))
                        for i, s in enumerate(shifts)),
                  "0 to 1; the same value at every shift = invariant; mean with 95% interval")
     summary = Table("Along the path", ("variant", "consistency", "top-1 change rate",
                                        "probability swing"),
-                    tuple((LABELS[v], str(_est(nb[v]["consistency"])),
-                           str(_est(nb[v]["top1_change"])), str(_est(nb[v]["prob_swing"])))
+                    tuple((LABELS[v], str(Estimate.of(nb[v]["consistency"])),
+                           str(Estimate.of(nb[v]["top1_change"])),
+                           str(Estimate.of(nb[v]["prob_swing"])))
                           for v in variants),
                     "consistency: share of pairs of random shifts with the same top-1 (higher "
                     "is steadier); change rate: share of half-pixel steps that change it (lower "
@@ -164,11 +158,11 @@ def _tables(nb: dict, variants) -> tuple[Table, ...]:
 def _figures(nb: dict, variants) -> tuple[Figure, ...]:
     shifts, jump = nb["shifts"], nb["jump"]
     note = f"circular shifts; {jump} px is one jump of the last site; bands: 95% intervals"
-    d = figures.curves(shifts, {v: [_est(r) for r in nb[v]["distance"]] for v in variants},
+    d = figures.curves(shifts, {v: [Estimate.of(r) for r in nb[v]["distance"]] for v in variants},
                        "The last features under a circular shift", "shift (px)",
                        "cosine distance to shift 0 (log scale)",
                        note + "; below 1e-7 is float rounding (drawn at 1e-8)", log=True)
-    p = figures.curves(shifts, {v: [_est(r) for r in nb[v]["prob"]] for v in variants},
+    p = figures.curves(shifts, {v: [Estimate.of(r) for r in nb[v]["prob"]] for v in variants},
                        "The top class's probability under a circular shift", "shift (px)",
                        "probability", note)
     return (Figure("invariance-distance", d, "How far the features the classifier reads move "
@@ -176,6 +170,3 @@ def _figures(nb: dict, variants) -> tuple[Figure, ...]:
             Figure("invariance-prob", p, "The probability of the class chosen at shift 0, as "
                    "the input shifts."))
 
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from engine.answers import figures
-from engine.answers.base import Answer, Figure, Question, Setup, Table, register
+from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.inputs import HELD_OUT, with_none
 from engine.answers.receptive import geometry
 from engine.answers.stats import Estimate, mean_ci, wilson, winner
@@ -31,8 +31,6 @@ STEP = 1.5             # px between positions: whole and half pixels alternate
 POSITIONS = 12         # per axis: 12 x 12 positions over 16.5 px, one jump of tiny's last site
 LAMBDAS = 10.0 ** np.arange(-6, 3)  # times the mean of diag(F F^T)
 CHUNK = 16
-LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
-          "learned": "learned", "plain": "plain", "none": "none (no downsampling)"}
 
 
 def ridge_readout(f: np.ndarray, p: np.ndarray, train: np.ndarray) -> dict:
@@ -158,19 +156,17 @@ class Position(Question):
                       self.cites)
 
 
-def _est(r: dict) -> Estimate:
-    return Estimate(r["mean"], r["ci95"][0], r["ci95"][1], r["n"])
-
 
 def _verdict(nb: dict, variants) -> list[str]:
     rows, per = nb["rows"], nb["variants"]
     last = rows[-1]
     out = [winner(f"Position read back from the last row ({last}), error in input px",
-                  {v: _est(per[v][last]["error"]) for v in variants}, "lower", LABELS)]
+                  {v: Estimate.of(per[v][last]["error"]) for v in variants}, "lower", LABELS)]
     first_site = next((r for r in rows if r in per[variants[0]] and r != rows[0]), rows[0])
     out.append(winner(f"From {first_site}, error in input px",
-                      {v: _est(per[v][first_site]["error"]) for v in variants}, "lower", LABELS))
-    drops = {v: _est(per[v][last]["dropout"]) for v in variants}
+                      {v: Estimate.of(per[v][first_site]["error"]) for v in variants}, "lower",
+                      LABELS))
+    drops = {v: Estimate.of(per[v][last]["dropout"]) for v in variants}
     out.append(winner(f"The blob's response drops out between sampling positions at {last} "
                       "(peak below half its maximum), share of positions",
                       drops, "lower", LABELS))
@@ -190,12 +186,13 @@ def _verdict(nb: dict, variants) -> list[str]:
 def _tables(nb: dict, variants) -> tuple[Table, ...]:
     per = nb["variants"]
     err = Table("Position read back, error in input px", ("row", *variants),
-                tuple((r, *(str(_est(per[v][r]["error"])) for v in variants)) for r in nb["rows"]),
+                tuple((r, *(str(Estimate.of(per[v][r]["error"])) for v in variants))
+                      for r in nb["rows"]),
                 f"mean Euclidean error over the {nb['test_positions']} test positions with its "
                 "95% interval; 0 = exact, lower is better; ridge in the dual form, lambda by "
                 "leave-one-out")
     drop = Table("Response drop-out between sampling positions", ("row", *variants),
-                 tuple((r, *(str(_est(per[v][r]["dropout"])) for v in variants))
+                 tuple((r, *(str(Estimate.of(per[v][r]["dropout"])) for v in variants))
                        for r in nb["rows"]),
                  "share of positions where the blob's peak response is below half its maximum "
                  "(0 = never lost, lower is better); Wilson 95% interval")
@@ -204,7 +201,7 @@ def _tables(nb: dict, variants) -> tuple[Table, ...]:
 
 def _figures(nb: dict, variants) -> tuple[Figure, ...]:
     per, rows = nb["variants"], nb["rows"]
-    err = figures.curves(list(range(len(rows))), {v: [_est(per[v][r]["error"]) for r in rows]
+    err = figures.curves(list(range(len(rows))), {v: [Estimate.of(per[v][r]["error"]) for r in rows]
                                                   for v in variants},
                          "Position read back from each row", "row (in forward order)",
                          "error (input px)", "ridge readout; bands: 95% intervals over test "

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from engine.answers import figures
-from engine.answers.base import Answer, Figure, Question, Setup, Table, register
+from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.cost import costs
 from engine.answers.inputs import images, with_none
 from engine.answers.stats import Estimate, fmt, ratio
@@ -25,8 +25,6 @@ from engine.measures.meter import Meter
 from engine.network.capture import Capture
 
 BOOT = 200  # bootstrap rounds of the effective field's width
-LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
-          "learned": "learned", "plain": "plain", "none": "none (no downsampling)"}
 
 
 def geometry(net, variant: str) -> dict[str, dict]:
@@ -116,11 +114,6 @@ class Receptive(Question):
                       {"inputs": where}, self.cites)
 
 
-def _est(r: dict):
-    from engine.answers.stats import Estimate
-
-    return Estimate(r["mean"], r["ci95"][0], r["ci95"][1], r["n"])
-
 
 def _verdict(nb: dict, variants, last: str, side: int) -> list[str]:
     per = nb["variants"]
@@ -155,7 +148,7 @@ def _verdict(nb: dict, variants, last: str, side: int) -> list[str]:
                        f"({ratio(n['peak_bytes'], m['peak_bytes'])}).")
     elif nb["refused_none"]:
         out.append(f"The none variant was not built: {nb['refused_none']}")
-    erfs = {v: _est(per[v]["rows"][last]["erf_width"]) for v in variants}
+    erfs = {v: Estimate.of(per[v]["rows"][last]["erf_width"]) for v in variants}
     smaller = [v for v in variants if erfs[v].hi < size[v]]
     said = ("smaller than the theoretical one for every variant" if len(smaller) == len(variants)
             else f"smaller than the theoretical one for {len(smaller)} of {len(variants)} "
@@ -175,7 +168,7 @@ def _tables(nb: dict, variants) -> tuple[Table, ...]:
     rf = Table("Theoretical receptive field / jump per row", ("row", *variants), tuple(rows),
                "px of input a unit sees / px of input between neighbouring units (exact, "
                "Araujo et al. 2019); larger sees more")
-    erf_rows = tuple((r, *(str(_est(per[v]["rows"][r]["erf_width"])) for v in variants))
+    erf_rows = tuple((r, *(str(Estimate.of(per[v]["rows"][r]["erf_width"])) for v in variants))
                      for r in nb["rows"])
     erf_t = Table("Effective receptive field: width at half its peak", ("row", *variants),
                   erf_rows, "px; of the centre unit's |gradient| on the input, averaged over "

@@ -18,17 +18,15 @@ import numpy as np
 import torch
 
 from engine.answers import figures
-from engine.answers.base import Answer, Figure, Question, Setup, Table, register
+from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.inputs import network
 from engine.answers.nonlinearity import operators
-from engine.answers.stats import fmt
+from engine.answers.stats import Estimate, fmt
 from engine.measures.metrics import alias_fraction
 from engine.sources.images import load_image
 
 SIZE = 32
 PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
-LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
-          "learned": "learned", "plain": "plain"}
 MEASURES = {"peak": "peak kept", "energy": "energy kept", "high": "high-frequency share"}
 SAME = 0.01    # peaks closer than this: the same
 HIGH_DIFF = 0.02  # high-frequency shares further apart than this: worth a sentence
@@ -214,6 +212,5 @@ def _figures(ops, kinds: dict, variants, channels: int, numbers: dict) -> tuple[
 
 
 def _range(s: dict):
-    from engine.answers.stats import Estimate
 
     return Estimate(s["mean"], s["min"], s["max"], s["n"])

@@ -26,6 +26,11 @@ class Estimate:
     def record(self) -> dict:
         return {"mean": self.mean, "ci95": [self.lo, self.hi], "n": self.n}
 
+    @classmethod
+    def of(cls, record: dict) -> Estimate:
+        """The estimate back from its :meth:`record`."""
+        return cls(record["mean"], record["ci95"][0], record["ci95"][1], record["n"])
+
     def __str__(self) -> str:
         if self.n <= 1 or self.lo == self.hi:
             return f"{fmt(self.mean)} (n={self.n})"
@@ -102,7 +107,7 @@ def winner(criterion: str, values: dict, better: str = "lower", labels=None,
     if tied and not stat:
         others = [v for v in order if v not in tied and v != best]
         tail = "; then " + ", ".join(f"{name(v)} {show(v)}" for v in others) if others else ""
-        return (f"{criterion}: {_and([name(best)] + [name(v) for v in tied])} tie at "
+        return (f"{criterion}: {and_list([name(best)] + [name(v) for v in tied])} tie at "
                 f"{show(best)} (exact){tail}.")
     others = [v for v in order[1:] if v not in tied]
     tail = ("; the rest: " + ", ".join(f"{name(v)} {fmt(values[v].mean if stat else values[v])}"
@@ -127,5 +132,6 @@ def _close(a: Estimate, b: Estimate) -> bool:
     return overlap(a, b) or abs(a.mean - b.mean) <= ROUNDING
 
 
-def _and(names: list[str]) -> str:
+def and_list(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

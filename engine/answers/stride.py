@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from engine.answers import figures, probing
-from engine.answers.base import Answer, Figure, Question, Setup, Table, register
+from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.cost import costs, timings
 from engine.answers.inputs import images, network
 from engine.answers.stats import Estimate, fmt, mean_ci, wilson, winner
@@ -22,8 +22,6 @@ from engine.network.load import RESOURCES
 
 SHIPPED_TRAINED = str(RESOURCES / "checkpoints")
 SPAN = 8  # px of the diagonal path the top-1 change rate is taken along
-LABELS = {"max": "max-pool", "avg": "avg-pool", "stride": "stride", "blur": "blur-pool",
-          "learned": "learned", "plain": "plain"}
 WEIGHTS = {"shared": "shared weights", "trained": "each variant trained separately"}
 # criterion -> (label, better); the statistical ones are taken per set of weights
 STATS = {"shift": ("1-px shift error (mean over sites)", "lower"),
