@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated layer names (default: all; see `info`)")
     ex.add_argument("--frames", type=_positive, default=1, help="frames to export (default 1)")
     ex.add_argument("--npz", action="store_true", help="also save float activations (.npz)")
+    ex.add_argument("--video", action="store_true", help="the labelled sheet of every frame "
+                    "into one video, sheets.mp4 (H.264 where imageio-ffmpeg is installed)")
     ex.add_argument("--norm", default="shared", choices=("shared", "layer", "channel"),
                     help="mosaic normalisation (default shared: one range across variants)")
     ex.add_argument("--cmap", default="viridis",
@@ -197,30 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_export(args) -> int:
     from engine import Engine, config_from_args
-    from engine.output.export import export_frame, new_export_dir
-    from engine.sources.frames import EndOfStream
-    from engine.sources.openers import open_source
+    from engine.output.exporting import export_command
 
-    engine = Engine(config_from_args(args))
-    with open_source(args.source, realtime=False) as src:
-        total = args.frames
-        count = getattr(src, "frame_count", 0) or 0
-        if count and getattr(src, "loop", True) and total > count:
-            print(f"{args.source} has {count} frames; exporting {count}", file=sys.stderr)
-            total = count
-        folder = new_export_dir(args.out)
-        done = 0
-        for k in range(total):
-            try:
-                frame = src.read()
-            except EndOfStream:
-                break
-            export_frame(folder, engine, engine.step(frame), source=args.source, npz=args.npz,
-                         number=k)
-            done += 1
-    print(f"exported {done} frame{'s' * (done != 1)} of {args.source} "
-          f"({len(engine.variant_names)} variants x {len(engine.layers)} layers) to {folder}")
-    return 0
+    return export_command(Engine(config_from_args(args)), args.source, args.out, args.frames,
+                          npz=args.npz, video=args.video)
 
 
 def cmd_measure(args) -> int:

@@ -54,7 +54,7 @@ _FACE = {
     "VARIANT_COLORS": "engine.display.colormaps", "variant_color": "engine.display.colormaps",
     "GAP": "engine.display.mosaic", "grid_for": "engine.display.mosaic",
     "mosaic_size": "engine.display.mosaic", "shrink_for": "engine.display.mosaic",
-    "make_sheet": "engine.display.sheet",
+    "make_sheet": "engine.display.sheet", "VideoWriter": "engine.output.video",
     # the metric catalogue
     "METRICS": "engine.measures.catalogue", "Metric": "engine.measures.catalogue",
     "NETWORK_ROW": "engine.measures.catalogue",

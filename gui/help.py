@@ -19,6 +19,7 @@ SHORTCUTS = [
     ("Ctrl+S", "save a screenshot of the window"),
     ("Ctrl+E", "export the frame on screen: mosaics, sheet, JSON (and .npz)"),
     ("Ctrl+Shift+C", "copy the labelled sheet to the clipboard"),
+    ("Ctrl+R", "record the labelled sheet to a video (again to stop)"),
     ("F1 or ?", "show / hide this help"),
     ("Ctrl+Q", "quit"),
 ]

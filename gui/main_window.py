@@ -44,6 +44,7 @@ from gui.input_panel import InputPanel
 from gui.measure_actions import MeasureActions
 from gui.menus import make_menus
 from gui.open_actions import OpenActions
+from gui.record_actions import RecordActions
 from gui.remote import ProcessTransport
 from gui.settings import save_settings
 from gui.status import rates_text
@@ -56,7 +57,8 @@ BANNER = ("Random, untrained weights: the maps show what each architecture does 
           "not learned features.")
 
 
-class MainWindow(OpenActions, ExportActions, MeasureActions, GuideActions, QMainWindow):
+class MainWindow(OpenActions, ExportActions, MeasureActions, GuideActions, RecordActions,
+                 QMainWindow):
     """PoolScope's window. ``displayed(float)`` fires with the latency (s) of each shown frame."""
 
     displayed = Signal(float)
@@ -175,6 +177,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, GuideActions, QMain
     def shutdown(self) -> None:
         """Stop the session's process (or thread) cleanly and wait for it; safe to call twice."""
         self.guide.job.cancel()   # an answer being worked out in its own process
+        self.stop_recording()
         if self.transport.running():
             self.transport.stop()
 
@@ -314,6 +317,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, GuideActions, QMain
         self._shown_times.append(now)
         self.frames_shown += 1
         self._update_rates(shown)
+        self._record_frame(shown)
         self.displayed.emit(latency)
 
     def _update_rates(self, shown: Shown) -> None:

@@ -28,6 +28,7 @@ def make_menus(window) -> None:
     action(file_menu, "Save screenshot", ["Ctrl+S"], window.save_screenshot)
     action(file_menu, "Export activations", ["Ctrl+E"], window.export_activations)
     action(file_menu, "Copy sheet to clipboard", ["Ctrl+Shift+C"], window.copy_sheet)
+    action(file_menu, "Record / stop recording", ["Ctrl+R"], window.toggle_recording)
     action(file_menu, "Quit", ["Ctrl+Q"], window.close)
     action(view_menu, "Freeze / unfreeze", ["Space"], lambda: window.set_frozen(not window.frozen))
     action(view_menu, "Step one frame", ["."], lambda: window.send(StepFrame()))

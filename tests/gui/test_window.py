@@ -429,3 +429,36 @@ def test_the_controls_say_what_runs_and_whether_it_is_frozen(window, qtbot):
     live.metric.setCurrentIndex(live.metric.findData("shift_cosine"))
     said = live._describe_history(("max", "features.0"), 3, 0.1)
     assert "0 = moves exactly with the input" in said and "lower is better" in said
+
+
+def test_a_3_second_recording_has_fps_times_elapsed_frames(window, qtbot, tmp_path):
+    import time
+
+    import cv2
+
+    from gui.record_actions import RECORD_FPS
+
+    window.toggle_recording()
+    rec = window.recorder
+    assert rec is not None and rec.codec == "h264"
+    t0 = time.monotonic()
+    qtbot.wait(3000)
+    shown = window.frames_shown
+    qtbot.waitUntil(lambda: window.frames_shown > shown, timeout=10_000)  # one more frame
+    elapsed = time.monotonic() - t0
+    window.toggle_recording()
+    assert window.recorder is None and "recorded" in window.status_message.text()
+    assert abs(window.recorded_seconds - elapsed) < 0.5
+    assert abs(rec.frames - RECORD_FPS * window.recorded_seconds) <= 1
+    cap = cv2.VideoCapture(str(rec.path))
+    n = 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        n += 1
+        assert frame.shape[1::-1] == rec.size
+    assert n == rec.frames and rec.path.parent == tmp_path / "exp"
+    window.toggle_recording()                 # a second one is a new file, never the same
+    window.toggle_recording()
+    assert len(list((tmp_path / "exp").glob("recording-*.mp4"))) == 2
