@@ -48,7 +48,8 @@ def mean_ci(values) -> Estimate:
         return Estimate(m, m, m, 1)
     t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
     half = t * float(x.std(ddof=1)) / math.sqrt(n)
-    return Estimate(m, m - half, m + half, n)
+    lo = max(0.0, m - half) if x.min() >= 0 else m - half  # a distance is never below 0
+    return Estimate(m, lo, m + half, n)
 
 
 def wilson(k: int, n: int) -> Estimate:

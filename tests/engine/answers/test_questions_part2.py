@@ -140,3 +140,11 @@ def test_a_share_of_all_or_nothing_keeps_its_value_inside_its_interval():
     for k, n in ((128, 128), (0, 128), (3, 3)):
         e = wilson(k, n)
         assert e.lo <= e.mean <= e.hi
+
+
+def test_an_interval_of_a_quantity_that_cannot_be_negative_stays_at_or_above_0():
+    from engine.answers.stats import mean_ci
+
+    e = mean_ci([0.0, 0.0, 0.0, 1.0])
+    assert e.lo == 0.0 and e.hi > e.mean > 0
+    assert mean_ci([-1.0, 0.0, 1.0]).lo < 0             # a signed one keeps its t interval
