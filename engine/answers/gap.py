@@ -36,15 +36,21 @@ def head(net) -> nn.Linear:
 
 def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """What ``model``'s last linear layer receives for the batch ``x`` (the pooled features)."""
+    return features_and_output(model, x)[0]
+
+
+def features_and_output(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The pooled features (what the last linear layer receives) and the output, from one
+    forward pass of the batch ``x``."""
     last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
     got = []
     handle = last.register_forward_pre_hook(lambda m, args: got.append(args[0].detach()))
     try:
         with torch.no_grad():
-            model(x)
+            out = model(x)
     finally:
         handle.remove()
-    return got[0].flatten(1).double()
+    return got[0].flatten(1).double(), out
 
 
 def accumulated_stride(net) -> int:

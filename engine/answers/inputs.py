@@ -43,9 +43,15 @@ def images(setup: Setup, net: Network, n: int | None = None) -> tuple[torch.Tens
         data = SyntheticShapes(n, max(h, w), setup.seed, offset=HELD_OUT)
         frames = [data.image(i)[0] for i in range(n)]
         where = f"the synthetic held-out set ({n} image{'s' * (n != 1)}, seed {setup.seed})"
+    return to_batch(net, frames), where
+
+
+def to_batch(net: Network, pictures) -> torch.Tensor:
+    """RGB uint8 pictures as the network's normalised input batch (N, C, H, W), each fitted
+    to its input size as the explorer fits frames."""
     norm = Normaliser(net.spec.mean, net.spec.std, torch.device("cpu"))
-    batch = torch.cat([norm(fit_frame(f, (h, w), net.in_channels)) for f in frames])
-    return batch, where
+    return torch.cat([norm(fit_frame(np.asarray(p, np.uint8), net.input_size, net.in_channels))
+                      for p in pictures])
 
 
 def _source_frames(spec: str, n: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:

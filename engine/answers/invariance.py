@@ -18,7 +18,7 @@ import torch
 
 from engine.answers import figures
 from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
-from engine.answers.gap import features, head
+from engine.answers.gap import features_and_output, head
 from engine.answers.inputs import images, network
 from engine.answers.probing import fourier_roll, jumps
 from engine.answers.stats import Estimate, and_list, fmt, mean_ci, wilson, winner
@@ -33,12 +33,11 @@ def path(net, variant: str, x: torch.Tensor, shifts: list[float]) -> dict:
     model = net.variants[variant].model
     probs, dist, top = [], [], []
     with torch.inference_mode():
-        base = features(model, x)
-        chosen = model(x).softmax(-1).argmax(-1)
+        base, out = features_and_output(model, x)
+        chosen = out.softmax(-1).argmax(-1)
         for s in shifts:
-            moved = fourier_roll(x, s)
-            p = model(moved).softmax(-1)
-            f = features(model, moved)
+            f, out = features_and_output(model, fourier_roll(x, s))
+            p = out.softmax(-1)
             cos = (f * base).sum(1) / (f.norm(dim=1) * base.norm(dim=1)).clamp_min(1e-30)
             probs.append(p.gather(1, chosen[:, None])[:, 0].double())
             dist.append((1 - cos).clamp_min(0))

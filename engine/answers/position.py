@@ -19,11 +19,10 @@ import torch
 
 from engine.answers import figures
 from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
-from engine.answers.inputs import HELD_OUT, with_none
-from engine.answers.receptive import geometry
+from engine.answers.inputs import HELD_OUT, to_batch, with_none
+from engine.answers.probing import geometry
 from engine.answers.stats import Estimate, mean_ci, wilson, winner
 from engine.network.capture import Capture
-from engine.sources.preprocess import Normaliser, fit_frame
 from engine.train.dataset import SyntheticShapes
 
 SIGMA = 1.5
@@ -127,10 +126,8 @@ class Position(Question):
         net, refused = with_none(setup)
         variants = list(net.variants)
         bg, pos, grid = scene(net, setup.seed)
-        norm = Normaliser(net.spec.mean, net.spec.std, torch.device("cpu"))
-        size = net.input_size
-        x = torch.cat([norm(fit_frame(img, size, net.in_channels)) for img in render(bg, pos)])
-        base = norm(fit_frame(bg.astype(np.uint8), size, net.in_channels))
+        x = to_batch(net, render(bg, pos))
+        base = to_batch(net, [bg])
         train = (grid.sum(1) % 2) == 0                   # a checkerboard of positions
         margin = 3 * SIGMA
         window = (float(pos.min()) - margin, float(pos.max()) + margin)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from engine.answers.inputs import HELD_OUT
+from engine.answers.inputs import HELD_OUT, to_batch
 from engine.measures import metrics as ms
 from engine.measures.meter import SHIFTS, Meter
 from engine.network.capture import Capture
-from engine.sources.preprocess import Normaliser, fit_frame
 from engine.train.dataset import SyntheticShapes
 
 CHUNK = 16                           # images per forward pass (times the shifted copies)
@@ -47,15 +46,18 @@ def site_rows(net) -> list:
     return [ly for ly in net.layers if ly.name in paths]
 
 
+def geometry(net, variant: str) -> dict[str, dict]:
+    """row -> {"size", "jump", "start"} of the variant's theoretical receptive field."""
+    rf = Meter(net, {variant: net.variants[variant].model}, torch.device("cpu")).rf(variant)
+    return {row: {"size": float(r.size), "jump": float(r.jump), "start": float(r.start)}
+            for row, r in rf.items() if r is not None}
+
+
 def jumps(net, variant: str) -> dict[str, int]:
     """site -> the accumulated stride of the variant's map there (sites with a whole one)."""
-    rf = Meter(net, {variant: net.variants[variant].model}, torch.device("cpu")).rf(variant)
-    out = {}
-    for ly in site_rows(net):
-        r = rf.get(ly.name)
-        if r is not None and float(r.jump).is_integer():
-            out[ly.name] = int(r.jump)
-    return out
+    geo = geometry(net, variant)
+    return {ly.name: int(geo[ly.name]["jump"]) for ly in site_rows(net)
+            if ly.name in geo and geo[ly.name]["jump"].is_integer()}
 
 
 def shift_errors(net, variant: str, x: torch.Tensor) -> dict[str, dict[str, list[float]]]:
@@ -151,10 +153,8 @@ def labelled_set(net, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor
     h, w = net.input_size
     data = SyntheticShapes(n, max(h, w), int(metas[0].get("dataset_seed", seed)),
                            offset=HELD_OUT)
-    norm = Normaliser(net.spec.mean, net.spec.std, torch.device("cpu"))
     pics, labels = zip(*(data.image(i) for i in range(n)), strict=True)
-    x = torch.cat([norm(fit_frame(p, (h, w), net.in_channels)) for p in pics])
-    return x, torch.tensor(labels)
+    return to_batch(net, pics), torch.tensor(labels)
 
 
 def accuracy(model, data: tuple[torch.Tensor, torch.Tensor]) -> tuple[int, int]:

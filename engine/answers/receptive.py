@@ -20,18 +20,11 @@ from engine.answers import figures
 from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, register
 from engine.answers.cost import costs
 from engine.answers.inputs import images, with_none
+from engine.answers.probing import geometry
 from engine.answers.stats import Estimate, fmt, ratio
-from engine.measures.meter import Meter
 from engine.network.capture import Capture
 
 BOOT = 200  # bootstrap rounds of the effective field's width
-
-
-def geometry(net, variant: str) -> dict[str, dict]:
-    """row -> {"size", "jump", "start"} of the variant's theoretical receptive field."""
-    rf = Meter(net, {variant: net.variants[variant].model}, torch.device("cpu")).rf(variant)
-    return {row: {"size": float(r.size), "jump": float(r.jump), "start": float(r.start)}
-            for row, r in rf.items() if r is not None}
 
 
 def erf(net, variant: str, x: torch.Tensor, geo: dict, rows) -> dict[str, dict]:
@@ -203,9 +196,8 @@ def _figures(nb: dict, fields: dict, variants, last: str, x, net) -> tuple[Figur
                    "linearly without downsampling, exponentially with it."))
 
 
-def _const(x: float):
-    from engine.answers.stats import Estimate
-
+def _const(x: float) -> Estimate:
+    """An exact number, drawn as a curve point without an interval."""
     return Estimate(x, x, x, 1)
 
 

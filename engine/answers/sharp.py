@@ -211,6 +211,6 @@ def _figures(ops, kinds: dict, variants, channels: int, numbers: dict) -> tuple[
             Figure("sharp-peak", bars, "The peak kept on thin lines, edges and a photo."))
 
 
-def _range(s: dict):
-
+def _range(s: dict) -> Estimate:
+    """The mean over phases with their range as its whiskers (not a statistical interval)."""
     return Estimate(s["mean"], s["min"], s["max"], s["n"])

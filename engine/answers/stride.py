@@ -18,9 +18,8 @@ from engine.answers.base import LABELS, Answer, Figure, Question, Setup, Table, 
 from engine.answers.cost import costs, timings
 from engine.answers.inputs import images, network
 from engine.answers.stats import Estimate, fmt, mean_ci, wilson, winner
-from engine.network.load import RESOURCES
+from engine.network.load import SHIPPED_TRAINED
 
-SHIPPED_TRAINED = str(RESOURCES / "checkpoints")
 SPAN = 8  # px of the diagonal path the top-1 change rate is taken along
 WEIGHTS = {"shared": "shared weights", "trained": "each variant trained separately"}
 # criterion -> (label, better); the statistical ones are taken per set of weights
@@ -42,7 +41,7 @@ def weight_sets(setup: Setup) -> dict[str, Setup | None]:
     """The two set-ups compared: shared weights, and the separately trained set (None when
     there is none: another model and no ``--trained``)."""
     shared = dataclasses.replace(setup, trained=None)
-    trained = setup.trained or (SHIPPED_TRAINED if setup.model == "tiny" and not setup.weights
+    trained = setup.trained or (str(SHIPPED_TRAINED) if setup.model == "tiny" and not setup.weights
                                 else None)
     return {"shared": shared,
             "trained": dataclasses.replace(setup, trained=trained) if trained else None}
