@@ -29,7 +29,8 @@ from engine.version import __version__
 
 _COMMANDS = ("SetSource", "Freeze", "Nudge", "ResetNudge", "StepFrame", "Seek", "Mirror",
              "Rebuild", "SetView", "Viewport", "Zoom", "SelectUnit", "ShowSpectrum",
-             "ShowDifference", "ShiftProbe", "Export", "EngineRate", "Ask", "Record", "KEEP")
+             "ShowDifference", "ShowAligned", "ShowPhases", "ShiftProbe", "Export", "EngineRate",
+             "Ask", "KEEP")
 _MESSAGES = ("Shown", "EngineInfo", "SourceInfo", "Failed", "Exported", "ProbeDone",
              "EngineRated", "Answered")
 

@@ -56,6 +56,7 @@ class MeasureActions:
     def _follow_zoom(self, layer: str, variant: str, channel: int) -> None:
         self.measures_panel.spectrum.follow_zoom(layer, channel)
         self.measures_panel.difference.set_layer(layer)
+        self.measures_panel.aligned.set_layer(layer)
 
     def run_shift_probe(self) -> None:
         """Freeze the frame and sweep a shift over it (the answer comes by probe_ready)."""

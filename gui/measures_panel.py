@@ -1,10 +1,10 @@
-"""The measures dock's contents: a colour legend of the variants over seven tabs (Live,
-Network, Cost, Shift probe, Receptive field, Spectrum, Difference).
+"""The measures dock's contents: a colour legend of the variants over nine tabs (Live,
+Network, Cost, Shift probe, Receptive field, Spectrum, Difference, Aligned error, Phases).
 
 It takes every :class:`engine.Shown` but does real work only when something new arrived:
 new measures (a new :class:`engine.Measures` object), or new probe answers. What the
 session should keep computing follows what is on screen: ``request(command)`` asks for
-the spectrum and the difference only while their tab is shown.
+the spectrum, the difference, the aligned error and the phases only while their tab is shown.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import time
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from engine import ShowDifference, ShowSpectrum
+from engine import ShowAligned, ShowDifference, ShowPhases, ShowSpectrum
+from gui.aligned_panel import AlignedPanel
 from gui.colors import legend_html
 from gui.cost_table import CostTable
 from gui.difference_panel import DifferencePanel
 from gui.live_plots import LivePlots
 from gui.network_plots import NetworkPlots
+from gui.phases_panel import PhasesPanel
 from gui.probe_panel import ProbePanel
 from gui.rf_panel import RFPanel
 from gui.spectrum_panel import SpectrumPanel
@@ -43,10 +45,13 @@ class MeasuresPanel(QWidget):
         self.rf = RFPanel()
         self.spectrum = SpectrumPanel()
         self.difference = DifferencePanel()
+        self.aligned = AlignedPanel()
+        self.phases = PhasesPanel()
         for widget, name in ((self.live, "Live"), (self.network, "Network"),
                              (self.cost, "Cost"), (self.probe, "Shift probe"),
                              (self.rf, "Receptive field"), (self.spectrum, "Spectrum"),
-                             (self.difference, "Difference")):
+                             (self.difference, "Difference"), (self.aligned, "Aligned error"),
+                             (self.phases, "Phases")):
             self.tabs.addTab(widget, name)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 0, 2, 2)
@@ -60,7 +65,8 @@ class MeasuresPanel(QWidget):
         self.on_screen = True  # the dock is shown
         self.tabs.currentChanged.connect(lambda _: self.sync_requests())
         self.spectrum.request_changed.connect(lambda _: self.sync_requests())
-        self.difference.request_changed.connect(lambda _: self.sync_requests())
+        for panel in (self.difference, self.aligned, self.phases):
+            panel.request_changed.connect(lambda _: self.sync_requests())
 
     def set_engine(self, info) -> None:
         """Lay every tab out for a new network, variants or rows (an :class:`EngineInfo`)."""
@@ -79,6 +85,8 @@ class MeasuresPanel(QWidget):
         self.rf.separately_trained = bool(info.config.trained)
         self.spectrum.set_layout(variants, sites)
         self.difference.set_layout(variants, layers)
+        self.aligned.set_layout(variants, layers)
+        self.phases.set_layout(variants, sites)
         self.sync_requests()
 
     def show_shown(self, shown) -> None:
@@ -102,6 +110,8 @@ class MeasuresPanel(QWidget):
         self.rf.show_views(views)
         self.spectrum.show_views(views)
         self.difference.show_views(views, shown.result, shown.lut)
+        self.aligned.show_views(views)
+        self.phases.show_views(views, shown.lut)
 
     def refresh(self) -> None:
         """Redraw the tab on screen now (after switching to it)."""
@@ -111,10 +121,12 @@ class MeasuresPanel(QWidget):
             self.cost.show_measures(self.measures)
 
     def sync_requests(self) -> None:
-        """Ask the session for the spectrum / difference only while their tab is on screen."""
+        """Ask the session for a live probe only while its tab is on screen."""
         current = self.tabs.currentWidget()
-        want = {ShowSpectrum: self.spectrum.key() if current is self.spectrum else None,
-                ShowDifference: self.difference.key() if current is self.difference else None}
+        want = {command: panel.key() if current is panel else None
+                for command, panel in ((ShowSpectrum, self.spectrum),
+                                       (ShowDifference, self.difference),
+                                       (ShowAligned, self.aligned), (ShowPhases, self.phases))}
         for command, key in want.items():
             key = key if self.on_screen else None
             if self._posted.get(command, None) != key:

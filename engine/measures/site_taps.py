@@ -14,6 +14,7 @@ stride then samples) are kept for the first item of the batch.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import torch
@@ -81,6 +82,7 @@ class SiteTap:
                 self._plans.append((s, modules[s.path], "conv", chain))
         self._modules = modules
         self._handles: list = []
+        self.kinds = {s.path: _describe(module, how) for s, module, how, _ in self._plans}
 
     def __enter__(self) -> SiteTap:
         for site, module, how, chain in self._plans:
@@ -113,3 +115,18 @@ class SiteTap:
                 entering = presample = y
             self.maps[site.path] = SiteMaps(entering[0], presample[0], site.geometry.stride)
         return hook
+
+
+def _describe(module: nn.Module, how: str) -> str:
+    """What the stride samples at a site, in words ("dense max 2x2", "the conv at stride 1")."""
+    def name(m: nn.Module) -> str:
+        if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+            k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size,) * 2
+            return f"{'max' if isinstance(m, nn.MaxPool2d) else 'average'} {k[0]}x{k[1]}"
+        short = m.short() if hasattr(m, "short") else type(m).__name__
+        return re.sub(r",? ?stride \d+,? ?", "", short).replace("()", "")
+    if how == "pool":
+        return f"dense {name(module)} (stride 1)"
+    if how == "op":
+        return "dense " + " then ".join(name(m) for m in module) + " (stride 1)"
+    return "the conv at stride 1"

@@ -8,6 +8,7 @@ network's own input size, every row).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 class _Keep:
@@ -130,6 +131,7 @@ class ShowSpectrum(Command):
     """Keep the spectra of (site, channel) live, or None to stop."""
 
     key: tuple | None
+    probe: ClassVar[str] = "spectrum"
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,25 @@ class ShowDifference(Command):
     """Keep the mosaic of |A - B| of (layer, a, b) live, or None to stop."""
 
     key: tuple | None
+    probe: ClassVar[str] = "difference"
+
+
+@dataclass(frozen=True)
+class ShowAligned(Command):
+    """Keep the aligned shift error of row (layer,) live, or None to stop: the frozen frame's
+    nudge is the shift (a frame not nudged: 1 px right)."""
+
+    key: tuple | None
+    probe: ClassVar[str] = "aligned"
+
+
+@dataclass(frozen=True)
+class ShowPhases(Command):
+    """Keep the sampling phases of (site, channel) live, and the phase each variant keeps at
+    the frozen frame's nudge, or None to stop."""
+
+    key: tuple | None
+    probe: ClassVar[str] = "phases"
 
 
 @dataclass(frozen=True)
@@ -171,14 +192,3 @@ class Ask(Command):
 
     question: str
     samples: int = 32
-
-
-# -- for the next issues: the session says it is not built yet ------------------------------
-
-@dataclass(frozen=True)
-class Record(Command):
-    """Start (``on``) or stop recording the grid (or the sheet) to a video under ``folder``."""
-
-    on: bool
-    folder: str | None = None
-    sheet: bool = False

@@ -253,13 +253,12 @@ class Session:
     def _(self, cmd: c.SelectUnit) -> None:
         self.probes.request("unit", cmd.unit)
 
-    @_do.register
-    def _(self, cmd: c.ShowSpectrum) -> None:
-        self.probes.request("spectrum", cmd.key)
-
-    @_do.register
-    def _(self, cmd: c.ShowDifference) -> None:
-        self.probes.request("difference", cmd.key)
+    @_do.register(c.ShowSpectrum)
+    @_do.register(c.ShowDifference)
+    @_do.register(c.ShowAligned)
+    @_do.register(c.ShowPhases)
+    def _(self, cmd) -> None:
+        self.probes.request(cmd.probe, cmd.key)
 
     @_do.register
     def _(self, cmd: c.ShiftProbe) -> None:
@@ -280,10 +279,6 @@ class Session:
     def _(self, cmd: c.Ask) -> None:
         self._events.append(jobs.answer(cmd.question, self.source, cmd.samples))
 
-    @_do.register(c.Record)
-    def _(self, cmd) -> None:
-        raise PoolScopeError(f"{type(cmd).__name__.lower()}: not available yet")
-
     # -- the step -------------------------------------------------------------------------------
     def _need_engine(self) -> Engine:
         if self.engine is None:
@@ -292,11 +287,14 @@ class Session:
 
     def _view(self, frame: Frame) -> Frame:
         """The frame as it goes to the engine: mirrored, and nudged while frozen."""
-        image = frame.image[:, ::-1] if self._mirror else frame.image
+        image = self._mirrored(frame)
         if self._frozen is not None and self._nudge != (0.0, 0.0):
             seen = fit_frame(image, self.engine.network.input_size, 3, self.engine.config.fit)
             image = shift_image(seen, *self._nudge)
         return Frame(np.ascontiguousarray(image), frame.index, frame.timestamp)
+
+    def _mirrored(self, frame: Frame) -> np.ndarray:
+        return frame.image[:, ::-1] if self._mirror else frame.image
 
     def _step_once(self) -> Shown:
         e = self.engine
@@ -319,7 +317,9 @@ class Session:
             "nudge": self._nudge,
             "measures_cycled": e.meter.cycled,
         }
-        views = self.probes.update(e)
+        nudge = self._nudge if self._frozen is not None else (0.0, 0.0)
+        views = self.probes.update(e, (lambda: e.prepare(self._mirrored(frame)))
+                                   if nudge != (0.0, 0.0) else None, nudge)
         self._events += [Failed(m) for m in self.probes.errors]
         self.probes.errors.clear()
         return Shown(result, self._seq, zoom, self._zoom if zoom else None, e.cmap.lut,

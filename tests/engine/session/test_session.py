@@ -97,14 +97,24 @@ def test_every_command_drives_the_session(session, video_files, tmp_path):
     do(c.SelectUnit(("max", "features.2", 0, 2, 2)))
     do(c.ShowSpectrum(("features.2", 0)))
     do(c.ShowDifference(("features.5", "max", "blur")))
+    do(c.ShowAligned(("features.5",)))
+    do(c.ShowPhases(("features.2", 3)))
     probes = _step(s).probes
     assert set(probes.rf_boxes) == {"max", "blur"} and set(probes.erf) == {"max", "blur"}
     assert probes.spectrum["blur"]["after"].shape == (32, 32)
     assert probes.difference[1].shape == (32, 16, 16)
-    for cmd in (c.SelectUnit(None), c.ShowSpectrum(None), c.ShowDifference(None)):
+    assert probes.aligned.shift == (1.0, 0.0) and probes.aligned.maps["max"].shape == (64, 64)
+    assert probes.phases["max"].kept == (0, 0) and len(probes.phases["blur"].phases) == 4
+    do(c.Nudge(1, 0))                       # the view window right: the content moves left
+    probes = _step(s).probes
+    assert probes.aligned.shift == (-1.0, 0.0) and probes.phases["max"].kept == (0, 1)
+    do(c.ResetNudge())
+    for cmd in (c.SelectUnit(None), c.ShowSpectrum(None), c.ShowDifference(None),
+                c.ShowAligned(None), c.ShowPhases(None)):
         do(cmd)
     probes = _step(s).probes
-    assert (probes.unit, probes.spectrum_key, probes.difference_key) == (None, None, None)
+    assert (probes.unit, probes.spectrum_key, probes.difference_key, probes.aligned_key,
+            probes.phases_key) == (None,) * 5
 
     (done,) = do(c.ShiftProbe())
     assert isinstance(done, ProbeDone) and done.result.shifts[-1] > 0
@@ -131,8 +141,6 @@ def test_every_command_drives_the_session(session, video_files, tmp_path):
     assert answered.answer.verdict and answered.answer.figures[0].png[:4] == b"\x89PNG"
     (failed,) = do(c.Ask("why pool?"))
     assert isinstance(failed, Failed) and "unknown question" in failed.message
-    (failed,) = do(c.Record(True))
-    assert isinstance(failed, Failed) and "not available yet" in failed.message
     (failed,) = s.handle(object())
     assert isinstance(failed, Failed) and "unknown command" in failed.message
     assert used == set(c.Command.__subclasses__())         # every command, driven
