@@ -105,16 +105,14 @@ class AlignedPanel(QWidget):
             img.setImage(np.rint(u).astype(np.uint8))
             if first:
                 self.boxes[v].setRange(QRectF(0, 0, m.shape[1], m.shape[0]), padding=0.02)
-            self.titles[v].setText(f"<b>{v}</b>  error {a.rel[v]:.3f}  (jump {a.jumps[v]})",
+            self.titles[v].setText(f"<b>{v}</b><br>error {a.rel[v]:.3f} (jump {a.jumps[v]})",
                                    color=hex_color(v, self.variants))
         dx, dy = a.shift
-        nudged = "the nudge" if a.nudged else \
-            "1 px right; freeze (Space) and nudge with the arrows to choose"
-        edge = (f"; the outer {a.border} px (padding, the repeated edge) are left out"
-                if a.border else "; circular padding: nothing left out")
+        nudged = "the nudge" if a.nudged else "1 px; freeze (Space) and nudge (arrows) to choose"
+        edge = (f"; the outer {a.border} px (padding, repeated edge) left out" if a.border
+                else "; circular padding: nothing left out")
         self.caption.setText(
-            f"|F(shift x) − shift(F x)| of {a.layer}, each unit on its receptive-field "
-            f"centre, shifted back onto the frame. Shift: content {dx:+g}, {dy:+g} px "
-            f"({nudged}). Colour 0 (black: moved exactly with the input) … {top:.3g} and "
-            f"more, shared, in units of the map's mean |F(x)|; 'error' is the relative RMS "
-            f"(0: exact; 1: as large as the map){edge}.")
+            f"|F(shift x) − shift(F x)| of {a.layer} on receptive-field centres, shifted back. "
+            f"Shift: content {dx:+g}, {dy:+g} px ({nudged}). Colour: 0 (black: moved exactly) "
+            f"… {top:.3g}+ in units of mean |F(x)|, shared. Error: relative RMS (0: exact; "
+            f"1: as large as the map){edge}.")

@@ -130,11 +130,9 @@ class PhasesPanel(QWidget):
                                   + f"<br>phases differ {p.spread:.3f}")
         site, channel = views.phases_key
         self.caption.setText(
-            f"{site}, channel {channel}: left, what the stride samples (at stride 1); right, "
-            f"its phases [a::s, b::s] as they sit in the map, the kept one framed. The frame "
-            f"before its nudge: nudge it 1 px (freeze, arrows) and another phase is kept. "
-            f"'Phases differ': polyphase dispersion, 0 when every phase is alike (the choice "
-            f"does not matter) … 1 when they cancel. Colour: each variant's own range.")
+            f"{site}, channel {channel}: left, what the stride samples; right, its phases "
+            f"[a::s, b::s] as in the map, the kept one framed (frozen frame before its nudge: "
+            f"nudge 1 px and another is kept). Phases differ: 0 alike … 1 they cancel.")
 
     def _frame(self, v: str, p) -> None:
         self.kept[v] = p.kept

@@ -174,6 +174,6 @@ class LiveProbes:
     def _aligned(self, engine, base, nudge):
         """The content moves opposite to the view window; a frame not nudged: 1 px right."""
         nudged = tuple(nudge) != (0.0, 0.0)
-        dx, dy = (-nudge[0], -nudge[1]) if nudged else LIVE_SHIFT
+        dx, dy = (-nudge[0] or 0.0, -nudge[1] or 0.0) if nudged else LIVE_SHIFT
         return replace(aligned_error(engine, base, self.keys["aligned"][0], dx, dy),
                        nudged=nudged)

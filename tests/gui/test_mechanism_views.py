@@ -45,7 +45,7 @@ def test_aligned_error_is_zero_for_a_circular_network_at_whole_jumps(make_window
     a = _aligned_for(w, qtbot, panel, (-1.0, 0.0))
     assert a.rel["stride"] > 0.05 and a.rel["blur"] < a.rel["stride"]
     assert panel.images["stride"].image.max() > 0
-    assert f"{a.rel['stride']:.3f}" in panel.titles["stride"].text
+    assert f"error {a.rel['stride']:.3f}" in panel.titles["stride"].text
     assert "the nudge" in panel.caption.text() and "circular padding" in panel.caption.text()
 
 
