@@ -38,7 +38,9 @@ class HelpOverlay(QLabel):
                      "network), so only the operator differs and channel k is the same "
                      "feature in each; under Weights, \"trained separately\" gives each "
                      "variant its own training (then channels do not compare). Freeze, then "
-                     "nudge: strided maps jitter, blur-pooled maps stay steady.</p>")
+                     "nudge: strided maps jitter, blur-pooled maps stay steady; the Aligned "
+                     "error tab takes the motion out, the Phases tab shows which sampling "
+                     "phase each variant keeps.</p>")
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
