@@ -36,7 +36,7 @@ _MESSAGES = ("Shown", "EngineInfo", "SourceInfo", "Failed", "Exported", "ProbeDo
 
 _FACE = {
     # the engine and its results
-    "Engine": "engine.engine", "EngineConfig": "engine.engine", "FrameResult": "engine.engine",
+    "Engine": "engine.engine", "EngineConfig": "engine.config", "FrameResult": "engine.engine",
     "Prediction": "engine.engine", "LayerView": "engine.display.views",
     "Measures": "engine.measures.meter", "ProbeResult": "engine.measures.probes",
     "config_from_args": "engine.session.config",

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.config import EngineConfig
 from engine.device import resolve_device, set_host_threads, tune_host_allocator
 from engine.display import mosaic as mz
 from engine.display.colormaps import DEFAULT_COLORMAP, colormap
@@ -26,7 +27,7 @@ from engine.measures.meter import Measures, Meter, StepData
 from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
 from engine.network.failures import failure
-from engine.network.load import DEFAULT_VARIANTS, Network, load_network
+from engine.network.load import Network, load_network
 from engine.sources.frames import Frame
 from engine.sources.preprocess import Normaliser, fit_frame
 
@@ -56,32 +57,6 @@ class FrameResult:
 
     def mosaic(self, variant: str, layer: str) -> np.ndarray:
         return self.views[variant][layer].mosaic
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """What an engine runs: immutable (a change is a new config, ``dataclasses.replace``)."""
-
-    model: str = "tiny"
-    variants: tuple[str, ...] = DEFAULT_VARIANTS
-    layers: tuple[str, ...] | None = None    # None: every row
-    device: str = "auto"
-    input_size: int | tuple[int, int] | None = None
-    norm: str = "shared"
-    colormap: str = DEFAULT_COLORMAP
-    gamma: float = 1.0                       # display gamma of the colour map (< 1 lifts lows)
-    seed: int = 0
-    weights: str | None = None               # a weights file for the plain network
-    trained: str | None = None               # a folder of checkpoints, one per variant
-    mean: tuple[float, ...] | None = None    # input normalisation of a user model
-    std: tuple[float, ...] | None = None
-    top_k: int = 5
-    max_side: int | None = None              # shrink mosaics to fit (live display); None: native
-    circular: bool = False                   # build with circular padding (engine.network.circular)
-    fit: str = "crop"                        # how frames go in: crop, squash or letterbox
-    measure_every: int = 0                   # live measures: 0 off, else at most every N frames
-    measure_budget: float = 0.1              # ... and at most this share of the engine's time
-    threads: int | None = None               # CPU threads for torch and OpenCV; None: as set
 
 
 class Engine:
@@ -121,6 +96,7 @@ class Engine:
                         if self.network.trained is None else  # own weights: nothing shared
                         {ly.name: [[v] for v in self.variant_names] for ly in self.network.layers})
         self.set_layers(cfg.layers)
+        self.view_rows: frozenset[str] | None = None   # rows with mosaics (None: every row)
         self.set_norm(cfg.norm)
         self.set_colormap(cfg.colormap, cfg.gamma)
         self.last: StepData | None = None  # the last step, as the meter is fed it
@@ -163,9 +139,11 @@ class Engine:
             raise ModelError(str(e)) from None
         self.config = replace(self.config, colormap=name, gamma=gamma)
 
-    def set_max_side(self, side: int | None) -> None:
-        """Shrink mosaics so none has a side over ``side`` px (None: native resolution)."""
+    def set_max_side(self, side: int | None, rows=None) -> None:
+        """Shrink mosaics so none has a side over ``side`` px (None: native resolution), and
+        build them only for ``rows`` (names; None: every row): what the screen shows."""
         self.config = replace(self.config, max_side=None if side is None else int(side))
+        self.view_rows = None if rows is None else frozenset(rows)
 
     # -- the step ---------------------------------------------------------------------------
     def prepare(self, image: np.ndarray) -> torch.Tensor:
@@ -213,8 +191,10 @@ class Engine:
                     logits[name] = out[0]
                 timings[f"forward:{name}"] = _ms(t1)
             t2 = time.perf_counter()
-            views = layer_views(maps, self.layers, self._groups, self.norm,
-                                self.cmap.diverging, self.config.max_side)
+            rows = self.view_rows
+            views = layer_views(maps, [ly for ly in self.layers if rows is None or ly.name in rows],
+                                self._groups, self.norm, self.cmap.diverging,
+                                self.config.max_side)
             preds = self._predictions(logits)
         timings["mosaic"] = _ms(t2)
         wrapped = self._previous_index is not None and index < self._previous_index

@@ -86,7 +86,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
     channel_clicked = Signal(str, str, int)
     unit_clicked = Signal(str, str, int, int, int)
     hovered = Signal(str)
-    resolution_changed = Signal(int)   # mosaic size (px) worth computing at the current zoom
+    # the mosaic side (px) worth computing at the current zoom, and the rows on screen
+    viewport_changed = Signal(int, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -103,6 +104,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.layers: tuple[str, ...] = ()
         self._extent = QRectF(0, 0, 1, 1)
         self.resolution = 0
+        self.rows_on_screen: tuple[str, ...] = ()
         self.lut = None  # the lookup table the shown mosaics were made for
         self._result = None  # the newest result shown (for cells scrolled onto the screen)
         self._layout: tuple = ({}, {}, {}, {})  # what set_layout was given, to lay out again
@@ -111,20 +113,22 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         self.view.sigRangeChanged.connect(self._range_changed)
 
     def _range_changed(self, *_):
-        """Fill the cells that came on screen; ask for mosaics about as large as a row is on
-        screen (powers of two, 128-1024)."""
+        """Fill the cells that came on screen; ask for mosaics of the rows on screen, as large
+        as they are drawn (the longest side of a cell on screen, in steps of 32 px, 64-1024)."""
         if self._result is not None:
             self.show_result(self._result, self.lut)
         rect = self.view.mapViewToDevice(QRectF(0, 0, ROW_H, ROW_H))
         if rect is None:
             return
         px = rect.boundingRect().height() * self.devicePixelRatioF()
-        side = 128
-        while side < 1024 and side < 1.25 * px:
-            side *= 2
-        if side != self.resolution:
-            self.resolution = side
-            self.resolution_changed.emit(side)
+        seen = self.view.viewRect()
+        on = [(ly, item) for (_, ly), item in self.cells.items() if item.cell.intersects(seen)]
+        aspect = max((max(1.0, it.cell.width() / it.cell.height()) for _, it in on), default=1)
+        side = int(min(1024, max(64, 32 * -(-px * aspect // 32))))
+        rows = tuple(ly for ly in self.layers if any(ly == r for r, _ in on))
+        if (side, rows) != (self.resolution, self.rows_on_screen):
+            self.resolution, self.rows_on_screen = side, rows
+            self.viewport_changed.emit(side, rows)
 
     def set_layout(self, variants, layers, shapes: dict, mosaic_shapes: dict,
                    titles: dict | None = None, captions: dict | None = None) -> None:

@@ -28,7 +28,6 @@ from engine import (
     Shown,
     SourceInfo,
     StepFrame,
-    Viewport,
     Zoom,
     colormap,
     mosaic_size,
@@ -129,7 +128,7 @@ class MainWindow(OpenActions, ExportActions, MeasureActions, GuideActions, Recor
         self.transport.exported.connect(lambda p: self.show_message(f"exported to {p}"))
         self.grid.channel_clicked.connect(self._on_channel_clicked)
         self.grid.hovered.connect(self.readout.setText)
-        self.grid.resolution_changed.connect(lambda side: self.send(Viewport(side)))
+        self.grid.viewport_changed.connect(self.send_viewport)
         self.zoom.hovered.connect(self.readout.setText)
         self._wire_controls()
         make_menus(self)

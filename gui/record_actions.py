@@ -1,12 +1,15 @@
 """Recording what the window shows: the labelled sheet of every frame (composed from the
 engine's mosaics at a fixed size, not grabbed from the screen) into a video at the wall-clock
-frame rate, named like the exports and never overwriting; the elapsed time in the status bar."""
+frame rate, named like the exports and never overwriting; the elapsed time in the status bar.
+
+While it records the engine builds the mosaics of every row (not only those on screen), and the
+video starts with the first frame that has them all, so every frame has the same size."""
 
 from __future__ import annotations
 
 import time
 
-from engine import VideoWriter, colormap, make_sheet
+from engine import VideoWriter, Viewport, colormap, make_sheet
 
 RECORD_FPS = 15.0
 
@@ -17,29 +20,56 @@ class RecordActions:
     recorder = None
     recorded_seconds = 0.0
     _record_t0 = 0.0
+    _record_path = None    # asked to record: the video starts when every row has a mosaic
+
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None or self._record_path is not None
+
+    def send_viewport(self, side: int, rows) -> None:
+        """The rows on screen and their size, for the engine (every row while recording)."""
+        self.send(Viewport(side, None if self.recording else rows))
 
     def toggle_recording(self) -> None:
         """Start recording (Ctrl+R), or stop and say where the video is."""
-        if self.recorder is not None:
+        if self.recording:
             self.stop_recording()
             return
         if self.last is None:
             self.show_error("nothing to record yet")
             return
         try:
-            path = self._new_path("recording", ".mp4")
-            sheet = self._sheet(self.last)
-            self.recorder = VideoWriter(path, sheet.shape[1::-1], RECORD_FPS)
+            self._record_path = self._new_path("recording", ".mp4")
         except Exception as e:  # noqa: BLE001 - an ExportError or an OSError: one line
             self.show_error(f"recording: {str(e).splitlines()[0]}")
             return
+        self.send_viewport(self.grid.resolution, None)
+        self._record_frame(self.last)
+        self.show_message(f"● recording to {self._record_path} (Ctrl+R stops)")
+
+    def _start_recording(self, shown) -> None:
+        r = shown.result
+        if not all(ly in r.views[v] for v in r.variants for ly in r.layers):
+            return   # the engine has not built every row yet: the next frame
+        path, self._record_path = self._record_path, None
+        try:
+            sheet = self._sheet(shown)
+            self.recorder = VideoWriter(path, sheet.shape[1::-1], RECORD_FPS)
+        except Exception as e:  # noqa: BLE001 - an ExportError or an OSError: one line
+            self.show_error(f"recording: {str(e).splitlines()[0]}")
+            self.send_viewport(self.grid.resolution, self.grid.rows_on_screen)
+            return
         self._record_t0 = time.monotonic()
         self.recorder.write(sheet)
-        self.show_message(f"● recording to {path} (Ctrl+R stops)")
 
     def stop_recording(self) -> None:
         rec = self.recorder
+        if rec is None and self._record_path is None:
+            return
+        self._record_path = None
+        self.send_viewport(self.grid.resolution, self.grid.rows_on_screen)
         if rec is None:
+            self.show_message("recording stopped before its first frame")
             return
         self.recorded_seconds = time.monotonic() - self._record_t0
         if self.last is not None:   # the last frame held until now: frames = fps x elapsed
@@ -51,6 +81,9 @@ class RecordActions:
 
     def _record_frame(self, shown) -> None:
         """With each frame shown: the frames due since the start, at the wall-clock rate."""
+        if self._record_path is not None:
+            self._start_recording(shown)
+            return
         rec = self.recorder
         if rec is None:
             return

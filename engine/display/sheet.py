@@ -68,8 +68,11 @@ def make_sheet(result, cmap: Colormap, title: str = "", row_height: int = 160) -
         First line of the sheet (model, source, frame ...).
     row_height : int
         Height every row is scaled to.
+
+    Rows without mosaics in ``result`` (off the window's screen) are left out.
     """
-    variants, layers = result.variants, result.layers
+    variants = result.variants
+    layers = [ly for ly in result.layers if all(ly in result.views[v] for v in variants)]
     cells = {(v, ly): _fit_height(cmap.apply(result.mosaic(v, ly)), row_height)
              for v in variants for ly in layers}
     col_w = {v: max(cells[(v, ly)].shape[1] for ly in layers) for v in variants}

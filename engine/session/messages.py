@@ -98,3 +98,16 @@ class Answered:
 
 
 EVENTS = (EngineInfo, SourceInfo, Failed, Exported, ProbeDone, EngineRated, Answered)
+
+
+def folded_captions(net, layers, shapes: dict) -> dict:
+    """(variant, row) -> "stride folded here" where a variant's map of a row is smaller than
+    the plain network's because a pool's stride went into the conv before it."""
+    out = {}
+    for v, var in net.variants.items():
+        folded = any(where != site for site, where in var.changed.items())
+        for ly in layers:
+            shape = shapes.get((v, ly.name))
+            if folded and shape is not None and tuple(shape[1:]) < tuple(ly.shape[1:]):
+                out[(v, ly.name)] = "stride folded here"
+    return out

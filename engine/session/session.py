@@ -30,6 +30,7 @@ from engine.session.messages import (
     Failed,
     Shown,
     SourceInfo,
+    folded_captions,
 )
 from engine.sources.frames import Frame, FrameSource
 from engine.sources.openers import open_default, open_source
@@ -126,7 +127,7 @@ class Session:
         except Exception as e:  # noqa: BLE001 - a torch or file error too: the old engine stays
             self._events.append(Failed(one_line(e)))
             return False
-        self.engine, self.config = engine, engine.config
+        self.engine, self.config, self.rows = engine, engine.config, None  # the window says anew
         self._announce(shapes)
         return True
 
@@ -141,7 +142,7 @@ class Session:
             {v: dict(net.variants[v].notes) for v in e.variant_names}, e.config,
             {v: v + (f" ({op.init_note})" if (op := net.variants[v].operator).init_note
                      and v not in (net.trained or {}) else "")
-             for v in e.variant_names}, _captions(net, e.layers, shapes)))
+             for v in e.variant_names}, folded_captions(net, e.layers, shapes)))
         self._dirty = True
 
     def _open(self, spec: str | None) -> None:
@@ -205,11 +206,16 @@ class Session:
     @_do.register
     def _(self, cmd: c.Viewport) -> None:
         self.rows = None if cmd.rows is None else tuple(cmd.rows)
+        self.config = replace(self.config, max_side=int(cmd.side))
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        """Mosaics for the rows on screen and the zoomed one, at the size they are drawn (the
+        next step fills rows that came on screen)."""
         if self.engine is not None:
-            self.engine.set_max_side(cmd.side)
-            self.config = self.engine.config
-        else:
-            self.config = replace(self.config, max_side=int(cmd.side))
+            rows = None if self.rows is None else set(self.rows) | (
+                {self._zoom[0]} if self._zoom else set())
+            self.engine.set_max_side(self.config.max_side, rows)
 
     @_do.register
     def _(self, cmd: c.Freeze) -> None:
@@ -248,6 +254,7 @@ class Session:
     @_do.register
     def _(self, cmd: c.Zoom) -> None:
         self._zoom = None if cmd.layer is None else (cmd.layer, int(cmd.channel))
+        self._show_rows()
 
     @_do.register
     def _(self, cmd: c.SelectUnit) -> None:
@@ -328,19 +335,6 @@ class Session:
     def _take(self) -> list:
         events, self._events = self._events, []
         return events
-
-
-def _captions(net, layers, shapes: dict) -> dict:
-    """(variant, row) -> "stride folded here" where a variant's map of a row is smaller than
-    the plain network's because a pool's stride went into the conv before it."""
-    out = {}
-    for v, var in net.variants.items():
-        folded = any(where != site for site, where in var.changed.items())
-        for ly in layers:
-            shape = shapes.get((v, ly.name))
-            if folded and shape is not None and tuple(shape[1:]) < tuple(ly.shape[1:]):
-                out[(v, ly.name)] = "stride folded here"
-    return out
 
 
 def _rate(times: deque) -> float | None:

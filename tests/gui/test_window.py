@@ -30,7 +30,7 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     assert len(window.grid.cells) == 4 * 8
     item = window.grid.cells[("blur", "features.2")]
     side = window.grid.resolution                   # what the grid asked for at its zoom
-    assert 128 <= side <= 1024 and window.transport.config.max_side == side
+    assert 64 <= side <= 1024 and window.transport.config.max_side == side
     expect = mosaic_size((16, 112, 112), shrink_for((16, 112, 112), side))
     assert item.image.shape == expect and item.image.dtype == np.uint8
     assert item.view_info.mosaic.shape == expect and item.view_info.mosaic.max() > 0
@@ -43,23 +43,28 @@ def test_window_opens_on_a_pattern_and_results_arrive(window, qtbot):
     assert window.banner.isVisible()
 
 
-def test_cells_off_screen_are_filled_when_scrolled_to(window, qtbot):
+def test_only_rows_on_screen_get_mosaics_and_rows_scrolled_to_are_filled(window, qtbot):
     grid = window.grid
-    top = grid.cells[("max", grid.layers[0])]
+    first, last = grid.layers[0], grid.layers[-1]
+    top = grid.cells[("max", first)]
     grid.view.setRange(top.cell, padding=0)               # zoom into one cell
-    low = grid.cells[("avg", grid.layers[-1])]           # the last row: off screen now
+    low = grid.cells[("avg", last)]                      # the last row: off screen now
     assert not low.cell.intersects(grid.view.viewRect())
+    assert grid.rows_on_screen == (first,)
+    zoomed = {window.last.zoom_key[0]} if window.last.zoom_key else set()  # the zoom strip's
+    assert zoomed != {first}
+    r = wait_new(qtbot, window, lambda s: set(s.result.views["max"]) == {first} | zoomed).result
+    assert r.layers == tuple(grid.layers)                  # every row still runs and is known
+    side = grid.resolution                                 # one cell fills the view: larger
+    assert max(r.views["max"][first].mosaic.shape) <= side and side > 64
     before = low.image.copy()
-    n = window.frames_shown
-    qtbot.waitUntil(lambda: window.frames_shown >= n + 4, timeout=20_000)
-    assert np.array_equal(low.image, before)              # not painted while off screen
-    assert not np.array_equal(low.view_info.mosaic, before)  # though its map moved on
     grid.view.setRange(low.cell, padding=0)               # scroll down to it
-    shown = low.view_info.mosaic
-    assert low.image.shape == shown.shape and np.array_equal(low.image, shown)
-    assert low.image.max() > 0
-    on_screen = grid.cells[("avg", grid.layers[0])]      # and the top row is off screen now
-    assert not on_screen.cell.intersects(grid.view.viewRect())
+    r = wait_new(qtbot, window, lambda s: last in s.result.views["avg"]).result
+    assert first not in r.views["avg"]                     # and the top row is off screen now
+    qtbot.waitUntil(lambda: np.array_equal(low.image, low.view_info.mosaic), timeout=20_000)
+    assert low.image.max() > 0 and not np.array_equal(low.image, before)
+    grid.fit()                                            # every row again
+    wait_new(qtbot, window, lambda s: set(s.result.views["max"]) == set(grid.layers))
 
 
 def test_grid_follows_variant_and_layer_changes(window, qtbot):
