@@ -62,7 +62,7 @@ class TransportSignals(QObject):
     source_changed = Signal(object)
     exported = Signal(str)
     probe_ready = Signal(object)
-    engine_rated = Signal(int, float)
+    engine_rated = Signal(int, float, bool)   # frames, seconds, bare forward passes only
     answered = Signal(object)
 
     instances: weakref.WeakSet = weakref.WeakSet()  # lets tests check none is left running
@@ -79,7 +79,7 @@ class TransportSignals(QObject):
             Failed: lambda e: self.failed.emit(e.message),
             Exported: lambda e: self.exported.emit(e.folder),
             ProbeDone: lambda e: self.probe_ready.emit(e.result),
-            EngineRated: lambda e: self.engine_rated.emit(e.frames, e.seconds),
+            EngineRated: lambda e: self.engine_rated.emit(e.frames, e.seconds, e.bare),
             Answered: lambda e: self.answered.emit(e.answer),
         }
 

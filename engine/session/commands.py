@@ -178,10 +178,12 @@ class Export(Command):
 
 @dataclass(frozen=True)
 class EngineRate(Command):
-    """Step the engine alone on the recent frames for ``seconds`` (``bench --gui``), answered
-    by an ``EngineRated`` event."""
+    """Step the engine alone on the recent frames for ``seconds`` (``bench --gui``), or with
+    ``bare`` run only its variants' forward passes on them, answered by an ``EngineRated``
+    event."""
 
     seconds: float
+    bare: bool = False
 
 
 @dataclass(frozen=True)

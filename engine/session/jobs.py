@@ -33,15 +33,32 @@ def export(engine, folder: str, npz: bool, source: str) -> Exported:
     return Exported(str(out))
 
 
-def engine_rate(engine, frames: list, seconds: float, cancel) -> EngineRated:
-    """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps)."""
+def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
+                ) -> EngineRated:
+    """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps); ``bare``: only
+    the forward passes of its variants, on the same frames made into inputs beforehand."""
     if not frames:
         raise PoolScopeError("engine rate: no frame yet")
+    if bare:
+        import torch
+
+        inputs = [engine.prepare(f.image) for f in frames]
+
+        def once(i: int) -> None:
+            with torch.inference_mode():
+                for model in engine.models.values():
+                    model(inputs[i % len(inputs)])
+            if engine.device.type == "cuda":
+                torch.cuda.synchronize(engine.device)
+        once(0)   # warm: the first pass after steps may allocate
+    else:
+        def once(i: int) -> None:
+            engine.step(frames[i % len(frames)])
     n, t0 = 0, time.perf_counter()
     while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
-        engine.step(frames[n % len(frames)])
+        once(n)
         n += 1
-    return EngineRated(n, time.perf_counter() - t0)
+    return EngineRated(n, time.perf_counter() - t0, bare)
 
 
 def answer(question: str, source, samples: int) -> Answered:

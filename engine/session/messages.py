@@ -83,10 +83,12 @@ class ProbeDone:
 
 @dataclass(frozen=True)
 class EngineRated:
-    """Frames stepped and seconds taken by an ``EngineRate`` command (the engine alone)."""
+    """Frames stepped and seconds taken by an ``EngineRate`` command: the engine alone, or
+    (``bare``) only the forward passes of its variants, in the engine's thread."""
 
     frames: int
     seconds: float
+    bare: bool = False
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ class Session:
     def _(self, cmd: c.EngineRate) -> None:
         frames = [viewed for _, _, viewed in self._recent]
         self._events.append(jobs.engine_rate(self._need_engine(), frames, cmd.seconds,
-                                             self.cancel))
+                                             self.cancel, cmd.bare))
 
     @_do.register
     def _(self, cmd: c.Ask) -> None:

@@ -18,14 +18,19 @@ def test_bench_gui_prints_rates_latency_and_memory_as_json(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.strip().splitlines()
     result = json.loads(lines[-1])
-    for key in ("displayed_fps", "engine_fps", "ratio", "latency_ms_p50", "latency_ms_p95",
+    for key in ("displayed_fps", "engine_fps", "forward_fps", "ratio", "forward_ratio",
+                "latency_ms_p50", "latency_ms_p95", "latency_ms_p99", "interval_ms_p99",
                 "rss_mb_start", "rss_mb_end", "frames"):
         assert key in result
     assert result["frames"] > 0 and result["engine_frames"] >= 3
+    assert result["forward_frames"] >= 3 and result["forward_fps"] > 0
     assert result["displayed_fps"] > 0 and result["engine_fps"] > 0
     assert abs(result["ratio"] - result["displayed_fps"] / result["engine_fps"]) < 0.01
-    assert 0 < result["latency_ms_p50"] <= result["latency_ms_p95"]
-    assert result["rss_mb_start"] > 50 and result["rss_mb_end"] > 50
+    assert abs(result["forward_ratio"] - result["displayed_fps"] / result["forward_fps"]) < 0.01
+    assert 0 < result["latency_ms_p50"] <= result["latency_ms_p95"] <= result["latency_ms_p99"]
+    assert result["interval_ms_p99"] > 0 and result["window"] == [1920, 1080]
+    for where in ("window", "engine"):                     # each process on its own
+        assert result["rss_mb_start"][where] > 50 and result["rss_mb_end"][where] > 50
     assert result["variants"] == ["max", "blur"] and result["input_size"] == [64, 64]
     assert result["torch_threads"] >= 1
     assert any(line.startswith("displayed") for line in lines)
