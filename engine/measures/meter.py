@@ -5,8 +5,9 @@ step (:class:`StepData`: the input, the maps, the logits, the frame index, one f
 it never reads the engine back. Each call of :meth:`Meter.tick` runs the next job, so no single
 frame waits long:
 
-* ``shift``: the frame and copies shifted by 1 px (right, down, diagonal) and by half a pixel,
-  batched into one forward pass per variant: ``shift_cosine`` (mean over the three 1-px
+* ``shift``: the frame and copies shifted by 1 px (right, down, diagonal) and by half a pixel
+  (live, in pieces of one forward pass of one image: :mod:`engine.measures.shift_job`):
+  ``shift_cosine`` (mean over the three 1-px
   shifts), ``shift_cosine_subpx``, and, from a stride-1 view of every site
   (:mod:`engine.measures.site_taps`), the site metrics of the catalogue (``polyphase_dispersion``
   and ``alias_fraction``);
@@ -36,18 +37,16 @@ import numpy as np
 import torch
 
 from engine.device import release_host_memory
-from engine.measures import catalogue
-from engine.measures import metrics as ms
+from engine.measures import catalogue, shift_job
 from engine.measures import pairs as pairs_
 from engine.measures.catalogue import NETWORK_ROW
-from engine.measures.site_taps import SiteMaps, SiteTap
-from engine.network.capture import Capture
+from engine.measures.site_taps import SiteMaps
 from engine.network.info import network_info
 from engine.network.rows import Layer, tensor_at
 from engine.network.trace import trace
 
 JOBS = ("shift", "consistency", "diagonal")
-SHIFTS = ((1, 0), (0, 1), (1, 1), (0.5, 0.5))  # (dx, dy) of the shift job; the last: sub-pixel
+SHIFTS = shift_job.SHIFTS  # (dx, dy) of the shift job; the last: sub-pixel
 CLASSIFY_BATCH = 4  # crops per forward pass in the classifier jobs
 
 
@@ -149,7 +148,10 @@ class Meter:
         self._cannot_pair = False
         self.live = Tally({v: deque() for v in self.variant_names})
         # one job per variant each, so that no frame waits for more than one variant's pass
-        self._jobs = deque([(job, v) for job in JOBS for v in self.variant_names])
+        # (the shift job in pieces of one forward pass of one image each: shift_job.PIECES)
+        self._jobs = deque([(job, v, k) for job in JOBS for v in self.variant_names
+                            for k in (shift_job.PIECES if job == "shift" else (None,))])
+        self._partial: dict = {}   # (variant, row) -> {shift index: its shift error}
         self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
         self._rf: dict[str, dict] = {}
         self._cost: dict[str, dict[str, tuple[int, int]]] | None = None
@@ -180,14 +182,17 @@ class Meter:
     def tick(self, step: StepData) -> Measures:
         """Run the next job on ``step`` and return the newest measures."""
         t0 = time.perf_counter()
-        job, variant = self._jobs[0]
+        job, variant, piece = self._jobs[0]
         self._jobs.rotate(-1)
         if job != "shift" and not step.logits:  # no classifier: only the shift job applies
             while self._jobs[0][0] != "shift":
                 self._jobs.rotate(-1)
-            job, variant = self._jobs[0]
+            job, variant, piece = self._jobs[0]
             self._jobs.rotate(-1)
-        getattr(self, f"_job_{job}")(self.live, step, (variant,))
+        if job == "shift":
+            self._job_shift(self.live, step, (variant,), piece)
+        else:
+            getattr(self, f"_job_{job}")(self.live, step, (variant,))
         # the jobs' batches (shifted copies, crops) and captured rows are the largest
         # transient buffers; without this the heap keeps their high-water mark (~200 MB at
         # 224x224). Costs a job ~30% more time in page faults; the budget spaces jobs out.
@@ -238,35 +243,12 @@ class Meter:
         """The live measures now."""
         return self.live.snapshot(frame_index, self.last_ms)
 
-    def _job_shift(self, tally: Tally, step: StepData, variants=None) -> None:
-        x, circular = step.input, self.net.circular
-        batch = torch.cat([x] + [_shift(x, dx, dy, circular) for dx, dy in SHIFTS])
-        batch = batch.contiguous(memory_format=self.memory_format)
-        variants = variants or self.variant_names
-        rfs = {v: self.rf(v) for v in variants}  # traced outside inference mode
-        site_metrics = catalogue.of(where="site")
-        with torch.inference_mode():
-            for v in variants:
-                model = self.models[v]
-                var = self.net.variants[v]
-                with Capture(model, step.layers, full=True) as cap, \
-                        SiteTap(model, self.net.sites, var.changed, self.net.trace) as tap:
-                    model(batch)
-                rf = rfs[v]
-                for ly in step.layers:
-                    r = rf.get(ly.name)
-                    if r is None or not float(r.jump).is_integer():
-                        continue
-                    maps = cap.maps[ly.name].float()
-                    d = ms.shift_cosines(maps[0], maps[1:], SHIFTS, int(r.jump), circular)
-                    tally.put("shift_cosine", v, ly.name, float(np.mean(d[:3])))
-                    tally.put("shift_cosine_subpx", v, ly.name, d[3])
-                self.site_maps[v] = dict(tap.maps)
-                if not var.operator.downsamples:  # no site there: no value, not a zero
-                    continue
-                for site, m in tap.maps.items():
-                    for metric in site_metrics:
-                        tally.put(metric.name, v, site, metric.compute(m.presample, m.stride))
+    def _job_shift(self, tally: Tally, step: StepData, variants=None, piece=None) -> None:
+        """The shift job: whole (every shift in one batch), or one of its pieces (live)."""
+        if piece is None:
+            shift_job.whole(self, tally, step, variants or self.variant_names)
+        else:
+            shift_job.piece(self, tally, step, variants[0], piece)
 
     def _crops(self, x: torch.Tensor, offsets: list[tuple[int, int]], margin: int):
         h, w = x.shape[-2:]
@@ -340,8 +322,3 @@ class Meter:
                 if ly.name in step.layer_ms.get(v, {}):
                     tally.put("ms", v, ly.name, step.layer_ms[v][ly.name])
 
-
-def _shift(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:
-    if circular:
-        return ms.roll_tensor(x, dx, dy)
-    return ms.shift_tensor(x, dx, dy)

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from engine.engine import Engine
 from engine.measures import metrics as ms
+from engine.measures.shift_job import PIECES
 from engine.measures.site_taps import SiteTap
 from engine.network.downsamplers import BlurPool
 from engine.network.load import load_network
@@ -159,8 +160,10 @@ def test_live_measures_arrive_on_results_within_the_budget():
     e = Engine(model="tiny", input_size=48, device="cpu", measure_every=1, measure_budget=1.0,
                trained="resources/checkpoints")
     image = (np.random.default_rng(0).random((48, 48, 3)) * 255).astype(np.uint8)
-    jobs = 3 * len(e.variant_names)  # shift, consistency, diagonal: one variant per frame
+    # shift (in pieces of one image's forward pass), consistency, diagonal: one per frame
+    jobs = (len(PIECES) + 2) * len(e.variant_names)
     results = [e.step(image) for _ in range(jobs + 1)]
+    assert e.meter.cycled
     m = results[-1].measures
     assert m is not None and results[0].measures is not None
     for v in e.variant_names:

@@ -9,6 +9,7 @@ import torch
 
 from engine.measures.catalogue import NETWORK_ROW
 from engine.measures.meter import Meter, StepData
+from engine.measures.shift_job import PIECES
 from engine.network.capture import Capture
 from engine.network.load import load_network
 
@@ -45,12 +46,35 @@ def test_measure_all_from_one_step(fed):
 def test_ticks_run_one_job_at_a_time_until_every_kind_ran(fed):
     net, models, step = fed
     meter = Meter(net, models, torch.device("cpu"))
-    jobs = 3 * len(models)
+    jobs = (len(PIECES) + 2) * len(models)   # the shift job in pieces, consistency, diagonal
     for i in range(jobs):
         assert not meter.cycled
         meter.tick(dataclasses.replace(step, index=i))
     assert meter.cycled and meter.ticks == jobs
     assert meter.snapshot(0).count("consistency", "max", NETWORK_ROW) == 2  # 2 pairs a tick
+
+
+def test_the_shift_job_in_pieces_of_one_image_gives_what_the_whole_job_gives(fed):
+    net, models, step = fed
+    meter = Meter(net, models, torch.device("cpu"))
+    meter.rf("max"), meter.rf("stride"), meter.cost()   # their traces run once, first
+    sizes = []
+    hooks = [m.register_forward_pre_hook(lambda mod, a: sizes.append(a[0].shape[0]))
+             for m in models.values()]
+    for _ in range(len(PIECES) * len(models)):              # every shift piece, same frame
+        meter.tick(dataclasses.replace(step, logits={}))
+    for h in hooks:
+        h.remove()
+    assert sizes == [1] * len(PIECES) * len(models)        # one image per forward pass
+    live, whole = meter.snapshot(0), meter.measure_all(step)
+    for v in models:
+        for ly in step.layers:
+            for metric in ("shift_cosine", "shift_cosine_subpx"):
+                a, b = live.get(metric, v, ly.name), whole.get(metric, v, ly.name)
+                assert a == pytest.approx(b, abs=1e-5) or (math.isnan(a) and math.isnan(b))
+        for s in net.sites:
+            assert live.get("polyphase_dispersion", v, s.path) == pytest.approx(
+                whole.get("polyphase_dispersion", v, s.path), abs=1e-6)
 
 
 def test_without_a_classifier_only_the_shift_job_runs(fed):

@@ -178,7 +178,9 @@ def test_export_writes_the_last_step_as_the_command_does_and_leaves_live_measure
     s = Session(config, str(rgb_png))
     s.start()
     s.handle(c.Viewport(200))                              # the window shows mosaics shrunk
-    for _ in range(3 * 2 + 2):                             # every live job once, and more
+    while not s.engine.meter.cycled:                       # every live job once, and more
+        shown = _step(s)
+    for _ in range(2):
         shown = _step(s)
     live = shown.result.measures
     pairs = live.count("consistency", "max", NETWORK_ROW)
