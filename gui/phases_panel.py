@@ -16,10 +16,11 @@ from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel,
 from gui.colors import TEXT, hex_color
 from gui.lut_image import LutImage
 from gui.plots import canvas_below
+from gui.site_choice import SiteChannel
 from gui.spectrum_panel import NO_SITES
 
 
-class PhasesPanel(QWidget):
+class PhasesPanel(SiteChannel, QWidget):
     """``request_changed(object)``: the (site, channel) to follow, or None."""
 
     request_changed = Signal(object)
@@ -55,17 +56,6 @@ class PhasesPanel(QWidget):
         self._laid: tuple | None = None
         self.caption.setText(NO_SITES if not self.channels else "waiting for the first answer …")
         self._site_changed()
-
-    def key(self) -> tuple[str, int] | None:
-        site = self.site.currentText()
-        return (site, self.channel.value()) if site else None
-
-    def _site_changed(self, *_) -> None:
-        n = self.channels.get(self.site.currentText(), 1)
-        self.channel.blockSignals(True)
-        self.channel.setRange(0, max(0, n - 1))
-        self.channel.blockSignals(False)
-        self.request_changed.emit(self.key())
 
     def _lay_out(self, answer: dict) -> None:
         """One block per variant: its title, the dense map, and its s x s phases beside it."""

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 from engine import colormap
 from gui.colors import TEXT, hex_color
 from gui.plots import canvas_below
+from gui.site_choice import SiteChannel
 
 NO_SITES = "No downsampling site among the rows shown: add one under Layers."
 
 
-class SpectrumPanel(QWidget):
+class SpectrumPanel(SiteChannel, QWidget):
     """``request_changed(object)``: the (layer, channel) to follow, or None."""
 
     request_changed = Signal(object)
@@ -95,17 +96,6 @@ class SpectrumPanel(QWidget):
             square.hide()
             self.boxes[(v, "before")].addItem(square)
             self.nyquist[v] = square
-
-    def key(self) -> tuple[str, int] | None:
-        layer = self.site.currentText()
-        return (layer, self.channel.value()) if layer else None
-
-    def _site_changed(self, *_) -> None:
-        n = self.channels.get(self.site.currentText(), 1)
-        self.channel.blockSignals(True)
-        self.channel.setRange(0, max(0, n - 1))
-        self.channel.blockSignals(False)
-        self.request_changed.emit(self.key())
 
     def follow_zoom(self, layer: str, channel: int) -> None:
         """The user zoomed a channel: follow it (its site, when it is one)."""
