@@ -16,6 +16,7 @@ import time
 import numpy as np
 import torch
 
+from engine.device import synchronize
 from engine.engine import Engine, EngineConfig
 from engine.sources.patterns import PATTERNS
 
@@ -45,14 +46,11 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
     inputs = [engine.prepare(img) for img in images]
 
     def forward(i: int) -> None:
-        with torch.inference_mode():
-            for model in engine.models.values():
-                model(inputs[i % frames])
-        _sync(engine.device)
+        engine.bare_forward(inputs[i % frames])
 
     def step(i: int) -> None:
         engine.step(images[i % frames])
-        _sync(engine.device)
+        synchronize(engine.device)
 
     for i in range(3):  # warm up both paths (allocator, oneDNN kernels)
         forward(i)
@@ -114,13 +112,6 @@ def step_rate(config: EngineConfig, source: str = "pattern:shapes", seconds: flo
         engine.step(frames[n % len(frames)])
         n += 1
     return n / (time.perf_counter() - t0)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    elif device.type == "mps":
-        torch.mps.synchronize()
 
 
 def add_timings(info: dict, net, device: str = "auto", frames: int = 5) -> dict:

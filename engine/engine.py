@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from engine.config import EngineConfig
-from engine.device import resolve_device, set_host_threads, tune_host_allocator
+from engine.device import resolve_device, set_host_threads, synchronize, tune_host_allocator
 from engine.display import mosaic as mz
 from engine.display.colormaps import DEFAULT_COLORMAP, colormap
 from engine.display.views import LayerView, layer_views
@@ -150,6 +150,14 @@ class Engine:
         """The network input for an RGB uint8 frame, as ``step`` makes it."""
         return self._to_input(fit_frame(image, self.network.input_size,
                                         self.network.in_channels, self.config.fit))
+
+    def bare_forward(self, x: torch.Tensor) -> None:
+        """Only every variant's forward pass on the input ``x``, waited for: the limit a step
+        is measured against (``bench``)."""
+        with torch.inference_mode():
+            for model in self.models.values():
+                model(x)
+        synchronize(self.device)
 
     def _to_input(self, seen: np.ndarray) -> torch.Tensor:
         return self.normalise(seen).contiguous(memory_format=self.memory_format)

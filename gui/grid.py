@@ -125,7 +125,8 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
         on = [(ly, item) for (_, ly), item in self.cells.items() if item.cell.intersects(seen)]
         aspect = max((max(1.0, it.cell.width() / it.cell.height()) for _, it in on), default=1)
         side = int(min(1024, max(64, 32 * -(-px * aspect // 32))))
-        rows = tuple(ly for ly in self.layers if any(ly == r for r, _ in on))
+        names = {ly for ly, _ in on}
+        rows = tuple(ly for ly in self.layers if ly in names)
         if (side, rows) != (self.resolution, self.rows_on_screen):
             self.resolution, self.rows_on_screen = side, rows
             self.viewport_changed.emit(side, rows)

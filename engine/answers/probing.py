@@ -23,11 +23,6 @@ PAN = (0.0, 0.25, 0.5, 0.75, 1.0)    # px: the sub-pixel pan flicker is taken al
 PAIRS = 4                            # crop pairs per image for consistency
 
 
-def shift(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:
-    """``x`` moved by (dx, dy) px: wrapped round with ``circular``, else edges repeat."""
-    return ms.roll_tensor(x, dx, dy) if circular else ms.shift_tensor(x, dx, dy)
-
-
 def fourier_roll(x: torch.Tensor, dx: float) -> torch.Tensor:
     """``x`` shifted circularly right by ``dx`` px, a fraction too, by the Fourier shift
     theorem: the picture moves and keeps its spectrum (a linear interpolation between two
@@ -71,7 +66,7 @@ def shift_errors(net, variant: str, x: torch.Tensor) -> dict[str, dict[str, list
     with torch.inference_mode():
         for xs in x.split(CHUNK):
             k = len(xs)
-            batch = torch.cat([xs] + [shift(xs, dx, dy, circular) for dx, dy in SHIFTS])
+            batch = torch.cat([xs] + [ms.move(xs, dx, dy, circular) for dx, dy in SHIFTS])
             with Capture(model, rows, full=True) as cap:
                 model(batch)
             for ly in rows:
@@ -94,7 +89,7 @@ def pan_flicker(net, variant: str, x: torch.Tensor) -> dict[str, list[float]]:
     with torch.inference_mode():
         for xs in x.split(CHUNK):
             k = len(xs)
-            batch = torch.cat([shift(xs, d, 0.0, circular) for d in PAN])
+            batch = torch.cat([ms.move(xs, d, 0.0, circular) for d in PAN])
             with Capture(model, rows, full=True) as cap:
                 model(batch)
             for ly in rows:
@@ -138,7 +133,7 @@ def consistency(model, x: torch.Tensor, seed: int) -> tuple[int, int] | None:
 def top1_changes(model, x: torch.Tensor, span: int, circular: bool) -> tuple[int, int]:
     """(changes, steps): along a diagonal path of 1-px shifts from 0 to ``span`` px, the steps
     that change the top-1 class (Azulay & Weiss 2019's jaggedness)."""
-    batch = torch.cat([shift(x, d, d, circular) for d in range(span + 1)])
+    batch = torch.cat([ms.move(x, d, d, circular) for d in range(span + 1)])
     top = classify(model, batch).argmax(-1).view(span + 1, len(x))
     return int((top[1:] != top[:-1]).sum()), span * len(x)
 

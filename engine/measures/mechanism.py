@@ -54,10 +54,6 @@ class Phase:
     spread: float                  # polyphase dispersion (0: the phases agree; 1: they cancel out)
 
 
-def _shift(engine, x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
-    return (ms.roll_tensor if engine.network.circular else ms.shift_tensor)(x, dx, dy)
-
-
 def _blocks(m: torch.Tensor, start: float, jump: float, h: int, w: int,
             circular: bool) -> torch.Tensor:
     """(C, h', w') map -> (C, h, w): input pixel p shows the unit centred nearest to it
@@ -78,7 +74,7 @@ def aligned_error(engine, base: torch.Tensor, layer: str, dx: float, dy: float) 
         raise ModelError(f"{layer} is not among the rows shown")
     h, w = base.shape[-2:]
     circular = engine.network.circular
-    moved = _shift(engine, base, dx, dy)
+    moved = ms.move(base, dx, dy, circular)
     pair = torch.cat([base, moved]).contiguous(memory_format=engine.memory_format)
     maps, rel, jumps, border = {}, {}, {}, 0
     rfs = {v: engine.meter.rf(v).get(layer) for v in engine.models}  # traced outside inference
@@ -92,7 +88,7 @@ def aligned_error(engine, base: torch.Tensor, layer: str, dx: float, dy: float) 
             m = cap.maps[layer].float()
             up0 = _blocks(m[0], r.start, r.jump, h, w, circular)
             up1 = _blocks(m[1], r.start, r.jump, h, w, circular)
-            back = _shift(engine, up1[None], -dx, -dy)[0]   # F(shift x) moved back
+            back = ms.move(up1[None], -dx, -dy, circular)[0]   # F(shift x) moved back
             err = (back - up0).norm(dim=0)
             size = up0.norm(dim=0)
             keep = torch.ones_like(err, dtype=torch.bool)

@@ -151,7 +151,7 @@ class Meter:
         # (the shift job in pieces of one forward pass of one image each: shift_job.PIECES)
         self._jobs = deque([(job, v, k) for job in JOBS for v in self.variant_names
                             for k in (shift_job.PIECES if job == "shift" else (None,))])
-        self._partial: dict = {}   # (variant, row) -> {shift index: its shift error}
+        self.shift_partial: dict = {}   # (variant, row) -> {1-px shift index: its error}
         self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
         self._rf: dict[str, dict] = {}
         self._cost: dict[str, dict[str, tuple[int, int]]] | None = None

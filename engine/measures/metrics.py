@@ -163,6 +163,12 @@ def roll_tensor(x: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
     return out
 
 
+def move(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:
+    """``x`` moved by (dx, dy) px as the network's padding sees it: wrapped round for a
+    circular network (:func:`roll_tensor`), else the edges repeat (:func:`shift_tensor`)."""
+    return roll_tensor(x, dx, dy) if circular else shift_tensor(x, dx, dy)
+
+
 def polyphase_dispersion(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> float:
     """``mean_p ||P_p - Pbar||^2 / mean_p ||P_p||^2`` over the phases ``y[a::sh, b::sw]``.
 

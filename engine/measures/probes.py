@@ -72,7 +72,6 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
         span = 2 * max(jumps.values(), default=1)
     shifts = np.arange(0, span * steps_per_px + 1) / steps_per_px
     circular = engine.network.circular
-    shift = ms.roll_tensor if circular else ms.shift_tensor
     # each layer up to twice its own jump (at least 2 px)
     upto = {name: max(2.0, 2.0 * j) for name, j in jumps.items()}
     error = {v: {name: np.full(len(shifts), np.nan) for name in jumps} for v in variants}
@@ -85,7 +84,7 @@ def shift_probe(engine, steps_per_px: int = 2, span: float | None = None,
                 if cancel is not None and cancel():
                     raise ModelError("shift probe cancelled")
                 chunk = shifts[i0:i0 + batch]
-                xs = torch.cat([shift(x, float(s), 0.0) for s in chunk])
+                xs = torch.cat([ms.move(x, float(s), 0.0, circular) for s in chunk])
                 with Capture(model, engine.layers, full=True) as cap:
                     model(xs.contiguous(memory_format=engine.memory_format))
                 for name in jumps:

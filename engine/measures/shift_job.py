@@ -25,10 +25,6 @@ PIECES = tuple(range(1 + len(SHIFTS)))
 WHOLE_PX = 3   # the first three shifts are whole pixels
 
 
-def shifted(x: torch.Tensor, dx: float, dy: float, circular: bool) -> torch.Tensor:
-    return ms.roll_tensor(x, dx, dy) if circular else ms.shift_tensor(x, dx, dy)
-
-
 def _sites(meter, tally, v: str, tap: SiteTap) -> None:
     meter.site_maps[v] = dict(tap.maps)
     if not meter.net.variants[v].operator.downsamples:  # no site there: no value, not a zero
@@ -47,7 +43,7 @@ def _jumps(meter, v: str, layers) -> dict[str, int]:
 def whole(meter, tally, step, variants) -> None:
     """Every shift of ``step``'s input in one batch per variant."""
     x, circular = step.input, meter.net.circular
-    batch = torch.cat([x] + [shifted(x, dx, dy, circular) for dx, dy in SHIFTS])
+    batch = torch.cat([x] + [ms.move(x, dx, dy, circular) for dx, dy in SHIFTS])
     batch = batch.contiguous(memory_format=meter.memory_format)
     jumps = {v: _jumps(meter, v, step.layers) for v in variants}
     with torch.inference_mode():
@@ -77,7 +73,7 @@ def piece(meter, tally, step, v: str, k: int) -> None:
     dx, dy = SHIFTS[k - 1]
     jumps = _jumps(meter, v, step.layers)
     base = step.maps.get(v, {})
-    moved = shifted(x, dx, dy, circular).contiguous(memory_format=meter.memory_format)
+    moved = ms.move(x, dx, dy, circular).contiguous(memory_format=meter.memory_format)
     with torch.inference_mode(), Capture(model, step.layers) as cap:
         model(moved)
     for name, jump in jumps.items():
@@ -88,7 +84,7 @@ def piece(meter, tally, step, v: str, k: int) -> None:
         if k - 1 >= WHOLE_PX:
             tally.put("shift_cosine_subpx", v, name, d)
             continue
-        got = meter._partial.setdefault((v, name), {})
+        got = meter.shift_partial.setdefault((v, name), {})
         got[k - 1] = d
         if k - 1 == WHOLE_PX - 1 and len(got) == WHOLE_PX:
             tally.put("shift_cosine", v, name, float(np.mean([got[i] for i in range(WHOLE_PX)])))

@@ -40,16 +40,10 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
     if not frames:
         raise PoolScopeError("engine rate: no frame yet")
     if bare:
-        import torch
-
         inputs = [engine.prepare(f.image) for f in frames]
 
         def once(i: int) -> None:
-            with torch.inference_mode():
-                for model in engine.models.values():
-                    model(inputs[i % len(inputs)])
-            if engine.device.type == "cuda":
-                torch.cuda.synchronize(engine.device)
+            engine.bare_forward(inputs[i % len(inputs)])
         once(0)   # warm: the first pass after steps may allocate
     else:
         def once(i: int) -> None:

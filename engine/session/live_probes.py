@@ -74,10 +74,6 @@ class LiveProbes:
         self._t[what].key = None  # answer a new request at once
         self._forget_stale()
 
-    @property
-    def unit(self):
-        return self.keys["unit"]
-
     def reset(self) -> None:
         """Forget every request (the network, its variants or its rows changed)."""
         self.keys = dict.fromkeys(REQUESTS)
