@@ -36,8 +36,8 @@ _MESSAGES = ("Shown", "EngineInfo", "SourceInfo", "Failed", "Exported", "ProbeDo
 
 _FACE = {
     # the engine and its results
-    "Engine": "engine.engine", "EngineConfig": "engine.config", "FrameResult": "engine.engine",
-    "Prediction": "engine.engine", "LayerView": "engine.display.views",
+    "Engine": "engine.engine", "EngineConfig": "engine.config", "FrameResult": "engine.result",
+    "Prediction": "engine.result", "LayerView": "engine.display.views",
     "Measures": "engine.measures.meter", "ProbeResult": "engine.measures.probes",
     "config_from_args": "engine.session.config",
     # the session: the commands it takes, what it answers, and how it runs

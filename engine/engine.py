@@ -1,15 +1,18 @@
 """The engine: one synchronous ``step(frame) -> FrameResult`` for every variant of a network.
 
 Threads and widgets are a thin layer on top (``gui/``); tests and the command line call
-``step`` directly. Everything stays on the chosen device; only the uint8 mosaics, the ranges
-and the top predictions move to the host each frame (float maps only when asked).
+``step`` directly. A step is two halves, :meth:`Engine.forward` (the forward passes) and
+:meth:`Engine.finish` (the mosaics), so a live view can make one frame's mosaics while the
+next frame's forward passes run (:mod:`engine.pipeline`). Everything stays on the chosen
+device; only the uint8 mosaics, the ranges and the top predictions move to the host each frame
+(float maps only when asked).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -19,8 +22,8 @@ from torch import nn
 from engine.config import EngineConfig
 from engine.device import resolve_device, set_host_threads, synchronize, tune_host_allocator
 from engine.display import mosaic as mz
-from engine.display.colormaps import DEFAULT_COLORMAP, colormap
-from engine.display.views import LayerView, layer_views
+from engine.display.colormaps import colormap
+from engine.display.views import layer_views
 from engine.errors import ModelError, PoolScopeError
 from engine.measures.meter import JOBS as METER_JOBS
 from engine.measures.meter import Measures, Meter, StepData
@@ -28,35 +31,9 @@ from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
 from engine.network.failures import failure
 from engine.network.load import Network, load_network
+from engine.result import Forwarded, FrameResult, Prediction, predictions  # noqa: F401 - re-exported
 from engine.sources.frames import Frame
 from engine.sources.preprocess import Normaliser, fit_frame
-
-
-@dataclass(frozen=True)
-class Prediction:
-    index: int
-    label: str
-    prob: float
-
-
-@dataclass(frozen=True)
-class FrameResult:
-    """Everything one processed frame shows; immutable, arrays are fresh each frame."""
-
-    frame_index: int
-    captured_at: float                       # time.monotonic() of the frame
-    input_image: np.ndarray                  # the frame as the network sees it (uint8)
-    variants: tuple[str, ...]
-    layers: tuple[str, ...]
-    views: Mapping[str, Mapping[str, LayerView]]   # variant -> layer -> view
-    predictions: Mapping[str, tuple[Prediction, ...]]
-    timings_ms: Mapping[str, float]          # preprocess, forward:<variant>, mosaic, total
-    norm: str = "shared"
-    colormap: str = DEFAULT_COLORMAP
-    measures: Measures | None = None         # the newest live measures (maybe of an earlier frame)
-
-    def mosaic(self, variant: str, layer: str) -> np.ndarray:
-        return self.views[variant][layer].mosaic
 
 
 class Engine:
@@ -163,7 +140,8 @@ class Engine:
         return self.normalise(seen).contiguous(memory_format=self.memory_format)
 
     def step(self, frame: Frame | np.ndarray, history: bool = True) -> FrameResult:
-        """Run every variant on one RGB uint8 frame and return what it shows.
+        """Run every variant on one RGB uint8 frame and return what it shows
+        (:meth:`forward`, then :meth:`finish`).
 
         Parameters
         ----------
@@ -173,6 +151,11 @@ class Engine:
             False for a frame outside the stream (a probe of shapes): it is not measured and
             the next frame's flicker is not taken against it.
         """
+        return self.finish(self.forward(frame, history))
+
+    def forward(self, frame: Frame | np.ndarray, history: bool = True) -> Forwarded:
+        """The first half of :meth:`step`: the forward passes (and the live measures due); the
+        engine's last step (:attr:`last_maps`, :meth:`measure`) is this frame from now on."""
         t0 = time.perf_counter()
         if isinstance(frame, Frame):
             image, index, stamp = frame.image, frame.index, frame.timestamp
@@ -198,19 +181,38 @@ class Engine:
                 if isinstance(out, torch.Tensor) and out.ndim == 2:
                     logits[name] = out[0]
                 timings[f"forward:{name}"] = _ms(t1)
-            t2 = time.perf_counter()
-            rows = self.view_rows
-            views = layer_views(maps, [ly for ly in self.layers if rows is None or ly.name in rows],
-                                self._groups, self.norm, self.cmap.diverging,
-                                self.config.max_side)
-            preds = self._predictions(logits)
-        timings["mosaic"] = _ms(t2)
         wrapped = self._previous_index is not None and index < self._previous_index
         previous = self.last.maps if self.last is not None and self._in_history \
             and not wrapped else {}   # a looping video starts again: no flicker across it
         self.last = StepData(x, index, self.layers, maps, previous, logits,
                              {v: dict(d) for v, d in self.layer_ms.items()})
         self.last_timings, self._in_history = timings, history
+        self._measure(history, index)
+        self._previous_index = index
+        rows = self.view_rows
+        return Forwarded(index, stamp, seen, maps, logits, timings,
+                         tuple(ly for ly in self.layers if rows is None or ly.name in rows),
+                         self.norm, self.cmap.diverging, self.cmap.name, self.config.max_side,
+                         self.measures, t0)
+
+    def finish(self, f: Forwarded) -> FrameResult:
+        """The second half of :meth:`step`: the mosaics of the rows on screen and the top
+        predictions. It reads only ``f`` and fixed parts of the engine, so it may run on
+        another thread while the next :meth:`forward` runs."""
+        t2 = time.perf_counter()
+        with torch.inference_mode():
+            views = layer_views(f.maps, f.rows, self._groups, f.norm, f.diverging, f.max_side)
+            preds = predictions(f.logits, self.config.top_k, self.network.label)
+        timings = dict(f.timings, mosaic=_ms(t2), total=_ms(f.started))
+        self.last_result = FrameResult(
+            f.index, f.stamp, f.seen, self.variant_names, tuple(ly.name for ly in self.layers),
+            MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
+            MappingProxyType(preds), MappingProxyType(timings), f.norm, f.colormap,
+            f.measures)
+        return self.last_result
+
+    def _measure(self, history: bool, index: int) -> None:
+        """Run the live measure jobs due on the last step (a frozen frame: tops its pairs up)."""
         every = self.config.measure_every
         self._measure_throttle.budget = self.config.measure_budget
         if (history and every and self._count % every == 1 % every
@@ -224,17 +226,9 @@ class Engine:
                 raise failure(e, nn.ModuleDict(self.models),
                               f"{self.network.spec.name}: measuring") from None
             self._measure_throttle.ran(None, t3, time.perf_counter())
-            timings["measure"] = _ms(t3)
+            self.last_timings["measure"] = _ms(t3)
         if history and every and index == self._previous_index and self.settling():
             self.measures = self.meter.top_up(self.last)   # a frozen frame: 200 pairs soon
-        self._previous_index = index
-        timings["total"] = _ms(t0)
-        self.last_result = FrameResult(
-            index, stamp, seen, self.variant_names, tuple(ly.name for ly in self.layers),
-            MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
-            MappingProxyType(preds), MappingProxyType(timings), self.norm, self.cmap.name,
-            self.measures)
-        return self.last_result
 
     def settling(self) -> bool:
         """True while the frame stepped again (frozen) wants more crop pairs (live measures
@@ -307,17 +301,6 @@ class Engine:
             d = (prev.elapsed_time(t) if self.device.type == "cuda" else (t - prev) * 1000.0)
             per[ly.name] = d if ly.name not in per else 0.8 * per[ly.name] + 0.2 * d
             prev = t
-
-    def _predictions(self, logits) -> dict[str, tuple[Prediction, ...]]:
-        if not logits:
-            return {}
-        k = min(self.config.top_k, next(iter(logits.values())).numel())
-        probs = torch.stack([torch.softmax(lg.float(), 0) for lg in logits.values()])
-        p, i = probs.topk(k, dim=1)
-        p, i = p.cpu().tolist(), i.cpu().tolist()
-        return {v: tuple(Prediction(ix, self.network.label(ix), pr)
-                         for ix, pr in zip(i[n], p[n], strict=True))
-                for n, v in enumerate(logits)}
 
     # -- float maps on demand ---------------------------------------------------------------
     def float_maps(self) -> dict[str, dict[str, np.ndarray]]:

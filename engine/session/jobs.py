@@ -8,6 +8,7 @@ import time
 from engine.errors import PoolScopeError
 from engine.measures.probes import shift_probe
 from engine.output.export import export_frame, new_export_dir
+from engine.pipeline import Pipeline
 from engine.session.messages import Answered, EngineRated, Exported, Failed, ProbeDone
 
 
@@ -35,8 +36,9 @@ def export(engine, folder: str, npz: bool, source: str) -> Exported:
 
 def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
                 ) -> EngineRated:
-    """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps); ``bare``: only
-    the forward passes of its variants, on the same frames made into inputs beforehand."""
+    """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps), pipelined as the
+    live view steps it (:mod:`engine.pipeline`); ``bare``: only the forward passes of its
+    variants, on the same frames made into inputs beforehand."""
     if not frames:
         raise PoolScopeError("engine rate: no frame yet")
     if bare:
@@ -45,13 +47,21 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
         def once(i: int) -> None:
             engine.bare_forward(inputs[i % len(inputs)])
         once(0)   # warm: the first pass after steps may allocate
+        pipe = None
     else:
+        pipe = Pipeline(lambda result: None)
+
         def once(i: int) -> None:
-            engine.step(frames[i % len(frames)])
+            forwarded = engine.forward(frames[i % len(frames)])
+            pipe.put(lambda: engine.finish(forwarded))
     n, t0 = 0, time.perf_counter()
-    while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
-        once(n)
-        n += 1
+    try:
+        while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
+            once(n)
+            n += 1
+    finally:
+        if pipe is not None:
+            pipe.close()   # the last frame's mosaics are part of the time
     return EngineRated(n, time.perf_counter() - t0, bare)
 
 

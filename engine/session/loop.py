@@ -5,7 +5,11 @@ and hands what comes out to two callbacks: ``on_events(list)`` and ``on_shown(Sh
 drains every queued command before the next step, blocks while there is nothing to do (a
 frozen frame), and stops when ``stop`` is set (put :data:`STOP` in the queue to wake it). No
 Qt: the window's transports (``gui/transport.py``, ``gui/remote.py``) give it the queue and
-the callbacks.
+the callbacks, which must take calls from two threads.
+
+A step is pipelined (:mod:`engine.pipeline`): this thread runs a frame's forward passes while
+a worker makes the mosaics of the frame before and hands its view to ``on_shown``. A command
+waits until the worker is idle, so it always acts on the last frame whole.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import queue
 import threading
 from collections.abc import Callable
 
+from engine.pipeline import Pipeline
 from engine.session.messages import Failed
 from engine.session.session import Session
 
@@ -24,6 +29,14 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
         on_events: Callable[[list], None], on_shown: Callable[[object], None]) -> None:
     """Run ``session`` until ``stop`` is set (see the module docstring)."""
     session.cancel = stop.is_set  # a long job (a shift probe) stops between forward passes
+
+    def done(finished) -> None:
+        shown, events = finished
+        on_events(events)
+        if shown is not None:
+            on_shown(shown)
+
+    finisher = Pipeline(done, lambda e: on_events([Failed(f"{type(e).__name__}: {e}")]))
     try:
         on_events(_guard(session.start))
         while not stop.is_set():
@@ -35,15 +48,16 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if stop.is_set() or command == STOP:
                 break
             if command is not None:
+                finisher.drain()  # the command acts on the last frame, mosaics and all
                 on_events(_guard(session.handle, command))
                 continue  # every queued command before the next step
-            shown, events = session.step()
+            finish, events = session.begin_step()
             on_events(events)
-            if shown is not None:
-                on_shown(shown)
+            if finish is not None:
+                finisher.put(finish)
     finally:
+        finisher.close()
         session.close()
-
 
 def _guard(call, *args) -> list:
     """``call(*args)``'s events; a bug in one command (or the start) is reported as a

@@ -11,15 +11,12 @@ one, and a failed rebuild keeps the engine and the config that work.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import fields, replace
 from functools import singledispatchmethod
 
-import numpy as np
-
 from engine.engine import Engine, EngineConfig
-from engine.errors import PoolScopeError, SourceError
+from engine.errors import PoolScopeError
 from engine.network.failures import one_line
 from engine.network.load import default_weights
 from engine.session import commands as c
@@ -28,18 +25,17 @@ from engine.session.live_probes import LiveProbes
 from engine.session.messages import (
     EngineInfo,
     Failed,
-    Shown,
     SourceInfo,
     folded_captions,
 )
+from engine.session.stepping import Stepping
 from engine.sources.frames import Frame, FrameSource
 from engine.sources.openers import open_default, open_source
-from engine.sources.preprocess import fit_frame, shift_image
 
 REBUILT = tuple(f.name for f in fields(c.Rebuild))
 
 
-class Session:
+class Session(Stepping):
     """The source, the engine and the live view of one window (see the module docstring).
 
     Parameters
@@ -94,24 +90,6 @@ class Session:
         if self._frozen is None or self._dirty or self.engine.settling():
             return 0.0
         return self.probes.pending or None  # frozen: again when a skipped probe is due
-
-    def step(self) -> tuple[Shown | None, list]:
-        """Step the engine on the next frame (or the frozen one): the view and the events."""
-        if self.engine is None or self.source is None:
-            return None, self._take()
-        self._dirty = False
-        shown = None
-        try:
-            shown = self._step_once()
-        except SourceError as e:  # the source failed (e.g. a camera unplugged)
-            self._events.append(Failed(str(e)))
-            self.source.close()
-            self.source = None
-        except PoolScopeError as e:  # the network failed on this frame: say so, go on
-            self._events.append(Failed(str(e)))
-        except Exception as e:  # noqa: BLE001 - a session must never die silently
-            self._events.append(Failed(one_line(e)))
-        return shown, self._take()
 
     def close(self) -> None:
         """Release the source (the runner calls this as it stops)."""
@@ -292,52 +270,7 @@ class Session:
             raise PoolScopeError("no network is built")
         return self.engine
 
-    def _view(self, frame: Frame) -> Frame:
-        """The frame as it goes to the engine: mirrored, and nudged while frozen."""
-        image = self._mirrored(frame)
-        if self._frozen is not None and self._nudge != (0.0, 0.0):
-            seen = fit_frame(image, self.engine.network.input_size, 3, self.engine.config.fit)
-            image = shift_image(seen, *self._nudge)
-        return Frame(np.ascontiguousarray(image), frame.index, frame.timestamp)
-
-    def _mirrored(self, frame: Frame) -> np.ndarray:
-        return frame.image[:, ::-1] if self._mirror else frame.image
-
-    def _step_once(self) -> Shown:
-        e = self.engine
-        frame = self._frozen if self._frozen is not None else self.source.read()
-        viewed = self._view(frame)
-        result = e.step(viewed)
-        self._seq += 1
-        self._recent.append((self._seq, frame, viewed))
-        self._times.append(time.monotonic())
-        zoom = None
-        if self._zoom is not None and self._zoom[0] in result.layers:
-            layer, ch = self._zoom
-            zoom = {v: e.last_maps[v][layer][ch].float().cpu().numpy().copy()
-                    for v in result.variants if ch < e.last_maps[v][layer].shape[0]}
-        stats = {
-            "engine_fps": _rate(self._times),
-            "camera_fps": getattr(self.source, "measured_fps", None),
-            "dropped": getattr(self.source, "dropped", None),
-            "frozen": self._frozen is not None,
-            "nudge": self._nudge,
-            "measures_cycled": e.meter.cycled,
-        }
-        nudge = self._nudge if self._frozen is not None else (0.0, 0.0)
-        views = self.probes.update(e, (lambda: e.prepare(self._mirrored(frame)))
-                                   if nudge != (0.0, 0.0) else None, nudge)
-        self._events += [Failed(m) for m in self.probes.errors]
-        self.probes.errors.clear()
-        return Shown(result, self._seq, zoom, self._zoom if zoom else None, e.cmap.lut,
-                     frame.index if hasattr(self.source, "seek") else None, stats, views)
-
     def _take(self) -> list:
         events, self._events = self._events, []
         return events
 
-
-def _rate(times: deque) -> float | None:
-    if len(times) < 2 or times[-1] == times[0]:
-        return None
-    return (len(times) - 1) / (times[-1] - times[0])

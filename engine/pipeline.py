@@ -1,0 +1,94 @@
+"""Two stages of a live step on two threads: while one frame's mosaics are made, the next
+frame's forward passes run.
+
+The caller's thread runs :meth:`engine.engine.Engine.forward` and hands the rest of the step
+(a callable: the mosaics, the view) to :meth:`Pipeline.put`, which returns at once unless the
+frame before is still being finished: then it waits for it, so one frame at most is in hand
+and frames come out in order. Torch kernels and OpenCV release the GIL, so on a machine with
+a core to spare the step costs about its forward passes alone. ``done`` is called on the
+worker thread with what each job returns, and ``failed`` with any exception it raises (without
+``failed``, the exception is raised again in the caller's thread by the next call).
+:meth:`drain` waits until the worker is idle (before a command changes what a job reads).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+
+class Pipeline:
+    """One worker thread and a hand-over slot of one job (see the module docstring)."""
+
+    def __init__(self, done: Callable[[object], None],
+                 failed: Callable[[Exception], None] | None = None, name: str = "finish"):
+        self._done, self._failed = done, failed
+        self._cond = threading.Condition()
+        self._job: Callable[[], object] | None = None
+        self._busy = False
+        self._closed = False
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._work, name=f"poolscope-{name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def put(self, job: Callable[[], object]) -> None:
+        """Hand ``job`` to the worker, after the one before it has been taken and finished."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._busy or self._closed)
+            self._raise()
+            if self._closed:
+                raise RuntimeError("pipeline closed")
+            self._job, self._busy = job, True
+            self._cond.notify_all()
+
+    def drain(self) -> None:
+        """Wait until the job in hand (if any) is finished."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._busy or self._closed)
+            self._raise()
+
+    def close(self) -> None:
+        """Finish the job in hand, then stop the worker."""
+        try:
+            self.drain()
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _raise(self) -> None:  # holding the lock
+        if self._error is not None:
+            e, self._error = self._error, None
+            raise e
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._job is not None or self._closed)
+                if self._job is None:
+                    return
+                job = self._job
+            try:
+                self._done(job())
+            except Exception as e:  # noqa: BLE001 - the caller's thread hears of it
+                if self._failed is None:
+                    with self._cond:
+                        self._error = e
+                else:
+                    self._failed(e)
+            finally:
+                with self._cond:
+                    self._job, self._busy = None, False
+                    self._cond.notify_all()

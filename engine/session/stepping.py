@@ -1,0 +1,112 @@
+"""A session's step, in two halves: the forward passes now, the view maybe on another thread.
+
+:meth:`Stepping.begin_step` reads the next frame (or the frozen one), runs the engine's forward
+passes and the live probes, and returns the rest of the step as a callable (the mosaics and the
+:class:`~engine.session.messages.Shown`) that reads nothing the session changes later, so a
+runner may call it on another thread while the next frame's forward passes run
+(:mod:`engine.pipeline`). :meth:`Stepping.step` does both at once. A mixin of
+:class:`engine.session.session.Session`, whose state it reads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from engine.errors import PoolScopeError, SourceError
+from engine.network.failures import one_line
+from engine.session.messages import Failed, Shown
+from engine.sources.frames import Frame
+from engine.sources.preprocess import fit_frame, shift_image
+
+Finish = Callable[[], tuple[Shown | None, list]]   # the second half: the view, and events
+
+
+class Stepping:
+    """The step of a :class:`~engine.session.session.Session` (see the module docstring)."""
+
+    def step(self) -> tuple[Shown | None, list]:
+        """Step the engine on the next frame (or the frozen one): the view and the events."""
+        finish, events = self.begin_step()
+        if finish is None:
+            return None, events
+        shown, more = finish()
+        return shown, events + more
+
+    def begin_step(self) -> tuple[Finish | None, list]:
+        """The forward half of :meth:`step` now: the other half (None if there is none), and
+        the events so far."""
+        if self.engine is None or self.source is None:
+            return None, self._take()
+        self._dirty = False
+        finish = None
+        try:
+            finish = self._forward_once()
+        except SourceError as e:  # the source failed (e.g. a camera unplugged)
+            self._events.append(Failed(str(e)))
+            self.source.close()
+            self.source = None
+        except PoolScopeError as e:  # the network failed on this frame: say so, go on
+            self._events.append(Failed(str(e)))
+        except Exception as e:  # noqa: BLE001 - a session must never die silently
+            self._events.append(Failed(one_line(e)))
+        return finish, self._take()
+
+    def _forward_once(self) -> Finish:
+        e = self.engine
+        frame = self._frozen if self._frozen is not None else self.source.read()
+        viewed = self._view(frame)
+        forwarded = e.forward(viewed)
+        self._seq += 1
+        self._recent.append((self._seq, frame, viewed))
+        self._times.append(time.monotonic())
+        zoom = None
+        if self._zoom is not None and self._zoom[0] in forwarded.maps[e.variant_names[0]]:
+            layer, ch = self._zoom
+            zoom = {v: e.last_maps[v][layer][ch].float().cpu().numpy().copy()
+                    for v in e.variant_names if ch < e.last_maps[v][layer].shape[0]}
+        stats = {
+            "engine_fps": _rate(self._times),
+            "camera_fps": getattr(self.source, "measured_fps", None),
+            "dropped": getattr(self.source, "dropped", None),
+            "frozen": self._frozen is not None,
+            "nudge": self._nudge,
+            "measures_cycled": e.meter.cycled,
+        }
+        nudge = self._nudge if self._frozen is not None else (0.0, 0.0)
+        views = self.probes.update(e, (lambda: e.prepare(self._mirrored(frame)))
+                                   if nudge != (0.0, 0.0) else None, nudge)
+        self._events += [Failed(m) for m in self.probes.errors]
+        self.probes.errors.clear()
+        seq, zoom_key, lut = self._seq, self._zoom if zoom else None, e.cmap.lut
+        position = frame.index if hasattr(self.source, "seek") else None
+
+        def finish() -> tuple[Shown | None, list]:
+            try:
+                result = e.finish(forwarded)
+            except PoolScopeError as x:
+                return None, [Failed(str(x))]
+            except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
+                return None, [Failed(one_line(x))]
+            return Shown(result, seq, zoom, zoom_key, lut, position, stats, views), []
+        return finish
+
+    def _view(self, frame: Frame) -> Frame:
+        """The frame as it goes to the engine: mirrored, and nudged while frozen."""
+        image = self._mirrored(frame)
+        if self._frozen is not None and self._nudge != (0.0, 0.0):
+            seen = fit_frame(image, self.engine.network.input_size, 3, self.engine.config.fit)
+            image = shift_image(seen, *self._nudge)
+        return Frame(np.ascontiguousarray(image), frame.index, frame.timestamp)
+
+    def _mirrored(self, frame: Frame) -> np.ndarray:
+        return frame.image[:, ::-1] if self._mirror else frame.image
+
+
+def _rate(times: deque) -> float | None:
+    if len(times) < 2 or times[-1] == times[0]:
+        return None
+    return (len(times) - 1) / (times[-1] - times[0])

@@ -1,0 +1,135 @@
+"""The pipelined step: a frame's mosaics made on a worker while the next frame's forward passes
+run, with the same results as one synchronous step, in order, and failures reported."""
+
+import queue
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from engine.config import EngineConfig
+from engine.engine import Engine
+from engine.pipeline import Pipeline
+from engine.session import commands as c
+from engine.session.loop import STOP, run
+from engine.session.session import Session
+from engine.sources.patterns import PATTERNS
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def frames():
+    pattern = PATTERNS["shapes"](width=320, height=240, realtime=False)
+    return [pattern.render(i) for i in range(4)]
+
+
+def test_forward_then_finish_is_step(engine, frames):
+    a = engine.step(frames[0])
+    b = engine.finish(engine.forward(frames[0]))
+    for v in a.variants:
+        for layer in a.layers:
+            np.testing.assert_array_equal(a.mosaic(v, layer), b.mosaic(v, layer))
+    assert a.predictions == b.predictions
+
+
+def test_finish_uses_the_settings_of_its_forward_pass(engine, frames):
+    forwarded = engine.forward(frames[1])
+    engine.set_norm("channel")           # changed while the mosaics are not made yet
+    engine.set_max_side(64, ["features.2"])
+    try:
+        late = engine.finish(forwarded)
+    finally:
+        engine.set_norm("shared")
+        engine.set_max_side(None)
+    now = engine.step(frames[1])
+    assert late.norm == "shared"
+    np.testing.assert_array_equal(late.mosaic("max", "features.3"), now.mosaic("max", "features.3"))
+
+
+def test_pipelined_frames_match_synchronous_ones_in_order(engine, frames):
+    want = [engine.step(f) for f in frames]
+    got = []
+    with Pipeline(got.append) as pipe:
+        for f in frames:
+            forwarded = engine.forward(f)
+            pipe.put(lambda forwarded=forwarded: engine.finish(forwarded))
+    assert [r.frame_index for r in got] == [r.frame_index + len(frames) for r in want]
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_array_equal(w.mosaic("stride", "features.5"),
+                                      g.mosaic("stride", "features.5"))
+
+
+def test_one_job_in_hand_at_most():
+    started, release, order = threading.Event(), threading.Event(), []
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return "first"
+
+    with Pipeline(order.append) as pipe:
+        pipe.put(slow)
+        started.wait(5)
+        handed = threading.Event()
+        t = threading.Thread(target=lambda: (pipe.put(lambda: "second"), handed.set()))
+        t.start()
+        assert not handed.wait(0.3)   # the second waits while the first is being finished
+        release.set()
+        assert handed.wait(5)
+        t.join(5)
+    assert order == ["first", "second"]
+
+
+def test_a_failing_job_is_reported_and_the_worker_goes_on():
+    failures, done = [], []
+    with Pipeline(done.append, failures.append) as pipe:
+        pipe.put(lambda: 1 / 0)
+        pipe.put(lambda: "next")
+    assert [type(e) for e in failures] == [ZeroDivisionError] and done == ["next"]
+    with pytest.raises(ZeroDivisionError), Pipeline(done.append) as pipe:
+        pipe.put(lambda: 1 / 0)   # no ``failed``: raised again in the caller's thread
+
+
+class _Recording(Session):
+    """A session that notes, as each command comes, which frame the engine stepped last and
+    which frame its last finished result is of."""
+
+    seen: list
+
+    def handle(self, command):
+        e = self.engine
+        self.seen.append((e.last.index, e.last_result.frame_index)
+                         if e is not None and e.last is not None else None)
+        return super().handle(command)
+
+
+def test_a_command_acts_on_the_last_frame_whole():
+    """A command (an export, say) sees the frame the engine stepped last with its mosaics made,
+    never a frame whose mosaics are still being made."""
+    session = _Recording(EngineConfig(device="cpu", measure_every=0), "pattern:shapes,fps=1000")
+    session.seen = []
+    inbox, stop, shown, events = queue.Queue(), threading.Event(), [], []
+    t = threading.Thread(target=run, args=(session, inbox, stop, events.extend, shown.append))
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(shown) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for _ in range(12):      # commands land between steps, while frames stream
+            inbox.put(c.Mirror(False))
+            time.sleep(0.02)
+        while len(session.seen) < 12 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        inbox.put(STOP)
+        t.join(10)
+    assert not t.is_alive() and len(shown) >= 3
+    assert len(session.seen) == 12
+    assert all(last == finished for last, finished in session.seen), session.seen
+    assert [e for e in events if type(e).__name__ == "Failed"] == []
