@@ -45,7 +45,7 @@ _FACE = {
     **{name: "engine.session.messages" for name in _MESSAGES},
     "Session": "engine.session.session", "run_session": "engine.session.loop",
     "STOP": "engine.session.loop", "serve_session": "engine.session.child",
-    "unpack_shown": "engine.session.wire",
+    "unpack_shown": "engine.session.wire", "ShownReceiver": "engine.session.shared",
     # errors: one family, one line each
     "PoolScopeError": "engine.errors", "SourceError": "engine.errors",
     "ModelError": "engine.errors", "ExportError": "engine.errors",

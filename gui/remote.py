@@ -7,7 +7,8 @@ lock: with the window replaying 60 frames/s in one process, the engine stepped a
 another as it did alone.
 
 The child (spawned, so nothing of Qt is forked) runs :func:`engine.serve_session`, which
-imports no Qt; the messages and the newest-view-wins rule are described there. A child that
+imports no Qt; the messages and the newest-view-wins rule are described there. A view's images
+come through shared memory, not the pipe (:class:`engine.ShownReceiver`). A child that
 dies unasked is reported and started again, on the network settings it last announced and the
 source it last opened, and told again what the window had set: the view, the viewport, the
 mirror and the zoomed channel.
@@ -23,6 +24,7 @@ from engine import (
     EngineConfig,
     Mirror,
     SetView,
+    ShownReceiver,
     SourceInfo,
     Viewport,
     Zoom,
@@ -48,6 +50,7 @@ class ProcessTransport(TransportSignals):
         self._conn = None
         self._process = None
         self._reader = None
+        self._receiver = ShownReceiver()   # the images of each view, from shared memory
         self._stopping = False
         self._kept: dict[type, object] = {}  # what a restarted child is told again
         self._view: dict[str, object] = {}   # SetView fields, the newest of each
@@ -84,6 +87,7 @@ class ProcessTransport(TransportSignals):
             self._reader.join(1.0)
         ended = not self._process.is_alive()
         self._conn.close()
+        self._receiver.close()
         return ended
 
     # -- the transport ----------------------------------------------------------------------
@@ -143,7 +147,7 @@ class ProcessTransport(TransportSignals):
             if kind == "hello":
                 self.pid = msg[1]
             elif kind == "shown":
-                shown = self._last = unpack_shown(msg[1], self._last)
+                shown = self._last = unpack_shown(self._receiver.unpack(msg[1]), self._last)
                 with self._lock:
                     self._latest = shown
                 self.result_ready.emit()

@@ -141,7 +141,8 @@ def tile(tiles: np.ndarray, gap: int = GAP, fill: int = 0) -> np.ndarray:
     rest = c - full * cols
     if rest:
         grid[full, :h, :rest, :w] = tiles[full * cols:].transpose(1, 0, 2)
-    return out[: rows * (h + gap) - gap, : cols * (w + gap) - gap]
+    # contiguous: it crosses to the window as one buffer (engine.session.shared)
+    return np.ascontiguousarray(out[: rows * (h + gap) - gap, : cols * (w + gap) - gap])
 
 
 def _affine(lo, hi, symmetric: bool):

@@ -4,8 +4,9 @@ The window's side is ``gui/remote.py``. Messages are tuples over one duplex pipe
 
 * to the child: ``("command", Command)``, ``("taken",)`` once the window took the last view,
   ``("stop",)``;
-* from the child: ``("hello", pid)``, ``("events", [event, ...])``, ``("shown", Shown)``
-  (packed by :mod:`engine.session.wire`), and last ``("stopped", qt_modules)`` with the Qt
+* from the child: ``("hello", pid)``, ``("events", [event, ...])``, ``("shown", Packed)``
+  (a Shown packed by :mod:`engine.session.wire`, its images in shared memory:
+  :mod:`engine.session.shared`), and last ``("stopped", qt_modules)`` with the Qt
   modules the process ever imported (none: the child runs no Qt).
 
 The newest view wins across the pipe: the child sends one only after the window took the
@@ -22,6 +23,7 @@ import threading
 from engine.session import loop
 from engine.session.messages import Failed
 from engine.session.session import Session
+from engine.session.shared import Sender
 from engine.session.wire import pack
 
 QT = ("PySide6", "shiboken6", "pyqtgraph")
@@ -39,6 +41,7 @@ def serve(conn, config, source: str | None) -> None:
     stop = threading.Event()
     lock = threading.Lock()
     state = {"ready": True, "pending": None, "last": None}
+    sender = Sender()
 
     def send(*msg) -> None:
         with lock:
@@ -54,7 +57,7 @@ def serve(conn, config, source: str | None) -> None:
             _send(("events", [Failed(f"cannot send {msg[0]}: {type(e).__name__}: {e}")]))
 
     def send_shown(shown) -> None:  # holding the lock
-        _send(("shown", pack(shown, state["last"])))
+        _send(("shown", sender.pack(pack(shown, state["last"]))))
         state["last"] = shown
 
     def on_shown(shown) -> None:
@@ -94,5 +97,9 @@ def serve(conn, config, source: str | None) -> None:
 
     send("hello", os.getpid())
     threading.Thread(target=read, name="poolscope-session-pipe", daemon=True).start()
-    loop.run(Session(config, source), inbox, stop, on_events, on_shown)
+    try:
+        loop.run(Session(config, source), inbox, stop, on_events, on_shown)
+    finally:
+        with lock:
+            sender.close()
     send("stopped", qt_modules())

@@ -12,6 +12,7 @@ from engine.session.child import serve
 from engine.session.loop import STOP, run
 from engine.session.messages import EngineInfo, Failed, SourceInfo
 from engine.session.session import Session
+from engine.session.shared import Receiver
 from engine.session.wire import SAME, pack, unpack
 
 CONFIG = EngineConfig(device="cpu", variants=("max", "blur"), input_size=32)
@@ -64,14 +65,17 @@ def test_the_child_process_runs_the_session_without_qt_and_the_newest_view_wins(
         got.append(parent.recv())
     kinds = [m[0] for m in got]
     assert kinds[0] == "events" and [type(e) for e in got[0][1]] == [EngineInfo, SourceInfo]
-    shown = unpack(got[-1][1], last)
+    receiver = Receiver()                   # the images come through shared memory
+    shown = unpack(receiver.unpack(got[-1][1]), last)
+    assert shown.result.mosaic("max", "features.2").any()
     time.sleep(0.5)                         # not taken yet: the child sends nothing more
     assert not parent.poll(0)
     parent.send(("command", c.Zoom("features.2", 1)))
     parent.send(("taken",))
     assert parent.poll(30)
     msg = parent.recv()
-    assert msg[0] == "shown" and unpack(msg[1], shown).seq > shown.seq
+    assert msg[0] == "shown" and unpack(receiver.unpack(msg[1]), shown).seq > shown.seq
+    receiver.close()
     parent.send(("stop",))
     while True:
         assert parent.poll(30)
