@@ -9,7 +9,9 @@ the callbacks, which must take calls from two threads.
 
 A step is pipelined (:mod:`engine.pipeline`): this thread runs a frame's forward passes while
 a worker makes the mosaics of the frame before and hands its view to ``on_shown``. A command
-waits until the worker is idle, so it always acts on the last frame whole.
+waits until the worker is idle, so it always acts on the last frame whole; after the last
+queued command, rows that came on screen are filled from the last frame at once
+(:meth:`Session.refill`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if command is not None:
                 finisher.drain()  # the command acts on the last frame, mosaics and all
                 on_events(_guard(session.handle, command))
+                refill = session.refill() if inbox.empty() else None
+                if refill is not None:  # rows that came on screen, from the last frame
+                    finisher.put(refill)
                 continue  # every queued command before the next step
             finish, events = session.begin_step()
             on_events(events)

@@ -4,7 +4,8 @@
 passes and the live probes, and returns the rest of the step as a callable (the mosaics and the
 :class:`~engine.session.messages.Shown`) that reads nothing the session changes later, so a
 runner may call it on another thread while the next frame's forward passes run
-(:mod:`engine.pipeline`). :meth:`Stepping.step` does both at once. A mixin of
+(:mod:`engine.pipeline`). :meth:`Stepping.step` does both at once; :meth:`Stepping.refill`
+makes the last frame's view again for rows that came on screen since. A mixin of
 :class:`engine.session.session.Session`, whose state it reads.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -81,8 +83,28 @@ class Stepping:
                                    if nudge != (0.0, 0.0) else None, nudge)
         self._events += [Failed(m) for m in self.probes.errors]
         self.probes.errors.clear()
-        seq, zoom_key, lut = self._seq, self._zoom if zoom else None, e.cmap.lut
-        position = frame.index if hasattr(self.source, "seek") else None
+        self._last_step = (e, forwarded, zoom, self._zoom if zoom else None, e.cmap.lut,
+                           frame.index if hasattr(self.source, "seek") else None, stats, views)
+        return self._finisher(self._seq, forwarded)
+
+    def refill(self) -> Finish | None:
+        """The last frame again, at once, with the rows now on screen that its view lacks (or
+        at the size they are now drawn); None if it has them all. For a slow network, whose
+        next frame may be a second away, after the window scrolled or resized."""
+        last = getattr(self, "_last_step", None)
+        if last is None or last[0] is not self.engine:
+            return None
+        e, forwarded = last[0], last[1]
+        rows = tuple(ly for ly in e.layers if e.view_rows is None or ly.name in e.view_rows)
+        if set(rows) <= set(forwarded.rows) and e.config.max_side == forwarded.max_side:
+            return None
+        self._seq += 1
+        forwarded = replace(forwarded, rows=rows, max_side=e.config.max_side)
+        self._last_step = (e, forwarded, *last[2:])
+        return self._finisher(self._seq, forwarded)
+
+    def _finisher(self, seq: int, forwarded) -> Finish:
+        e, _, zoom, zoom_key, lut, position, stats, views = self._last_step
 
         def finish() -> tuple[Shown | None, list]:
             try:

@@ -133,3 +133,23 @@ def test_a_command_acts_on_the_last_frame_whole():
     assert len(session.seen) == 12
     assert all(last == finished for last, finished in session.seen), session.seen
     assert [e for e in events if type(e).__name__ == "Failed"] == []
+
+
+def test_rows_that_come_on_screen_are_filled_from_the_last_frame_at_once():
+    session = Session(EngineConfig(device="cpu", measure_every=0), "pattern:shapes,fps=1000")
+    session.start()
+    rows = [ly.name for ly in session.engine.layers]
+    session.handle(c.Viewport(96, (rows[0],)))
+    shown, _ = session.step()
+    assert set(shown.result.views["max"]) == {rows[0]}
+    assert session.refill() is None                    # nothing new on screen
+    session.handle(c.Viewport(96, (rows[0], rows[3])))   # scrolled: a row more
+    again, events = session.refill()()
+    session.close()
+    assert events == [] and again.seq > shown.seq
+    assert again.result.frame_index == shown.result.frame_index   # the same frame, no new step
+    assert set(again.result.views["max"]) == {rows[0], rows[3]}
+    np.testing.assert_array_equal(again.result.mosaic("avg", rows[0]),
+                                  shown.result.mosaic("avg", rows[0]))
+    fresh = session.engine.finish(session.engine.forward(shown.result.input_image))
+    assert fresh.mosaic("blur", rows[3]).shape == again.result.mosaic("blur", rows[3]).shape
