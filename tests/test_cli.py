@@ -3,6 +3,7 @@ bad input gives exit status 2 and one line on stderr (that ``engine`` imports no
 tests/test_house.py)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,11 +106,13 @@ def test_info_table(capsys):
 
 def test_bench_engine_prints_json_last(capsys):
     assert cli.main(["bench", "--engine", "--seconds", "0.2", "--variants", "max,stride",
-                     "--input-size", "64"]) == 0
+                     "--input-size", "64", "--threads", "1"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     result = json.loads(last)
-    assert {"engine_fps", "forward_fps", "ratio", "device"} <= set(result)
+    assert {"engine_fps", "forward_fps", "ratio", "device", "forward_fps_core_busy"} <= set(result)
     assert result["engine_fps"] > 0 and result["device"] == "cpu"
+    if (os.cpu_count() or 1) > 1:   # a core to spare: the forward passes beside a spinner
+        assert result["forward_fps_core_busy"] > 0
 
 
 @pytest.mark.parametrize("args,needle", [
