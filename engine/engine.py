@@ -192,8 +192,7 @@ class Engine:
         rows = self.view_rows
         return Forwarded(index, stamp, seen, maps, logits, timings,
                          tuple(ly for ly in self.layers if rows is None or ly.name in rows),
-                         self.norm, self.cmap.diverging, self.cmap.name, self.config.max_side,
-                         self.measures, t0)
+                         self.norm, self.cmap, self.config.max_side, self.measures, t0)
 
     def finish(self, f: Forwarded) -> FrameResult:
         """The second half of :meth:`step`: the mosaics of the rows on screen and the top
@@ -201,14 +200,14 @@ class Engine:
         another thread while the next :meth:`forward` runs."""
         t2 = time.perf_counter()
         with torch.inference_mode():
-            views = layer_views(f.maps, f.rows, self._groups, f.norm, f.diverging, f.max_side)
+            views = layer_views(f.maps, f.rows, self._groups, f.norm, f.cmap.diverging,
+                                f.max_side)
             preds = predictions(f.logits, self.config.top_k, self.network.label)
         timings = dict(f.timings, mosaic=_ms(t2), total=_ms(f.started))
         self.last_result = FrameResult(
             f.index, f.stamp, f.seen, self.variant_names, tuple(ly.name for ly in self.layers),
             MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
-            MappingProxyType(preds), MappingProxyType(timings), f.norm, f.colormap,
-            f.measures)
+            MappingProxyType(preds), MappingProxyType(timings), f.norm, f.cmap.name, f.measures)
         return self.last_result
 
     def _measure(self, history: bool, index: int) -> None:

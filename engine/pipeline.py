@@ -24,8 +24,7 @@ class Pipeline:
                  failed: Callable[[Exception], None] | None = None, name: str = "finish"):
         self._done, self._failed = done, failed
         self._cond = threading.Condition()
-        self._job: Callable[[], object] | None = None
-        self._busy = False
+        self._job: Callable[[], object] | None = None   # the job in hand (None: idle)
         self._closed = False
         self._error: Exception | None = None
         self._thread = threading.Thread(target=self._work, name=f"poolscope-{name}",
@@ -35,17 +34,17 @@ class Pipeline:
     def put(self, job: Callable[[], object]) -> None:
         """Hand ``job`` to the worker, after the one before it has been taken and finished."""
         with self._cond:
-            self._cond.wait_for(lambda: not self._busy or self._closed)
+            self._cond.wait_for(self._idle)
             self._raise()
             if self._closed:
                 raise RuntimeError("pipeline closed")
-            self._job, self._busy = job, True
+            self._job = job
             self._cond.notify_all()
 
     def drain(self) -> None:
         """Wait until the job in hand (if any) is finished."""
         with self._cond:
-            self._cond.wait_for(lambda: not self._busy or self._closed)
+            self._cond.wait_for(self._idle)
             self._raise()
 
     def close(self) -> None:
@@ -67,6 +66,9 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def _idle(self) -> bool:  # holding the lock
+        return self._job is None or self._closed
 
     def _raise(self) -> None:  # holding the lock
         if self._error is not None:
@@ -90,5 +92,5 @@ class Pipeline:
                     self._failed(e)
             finally:
                 with self._cond:
-                    self._job, self._busy = None, False
+                    self._job = None
                     self._cond.notify_all()

@@ -59,8 +59,7 @@ class Forwarded:
     timings: dict
     rows: tuple                              # the rows (Layer) to make mosaics of
     norm: str
-    diverging: bool
-    colormap: str
+    cmap: object                             # the Colormap (name, lut, diverging) to show with
     max_side: int | None
     measures: Measures | None
     started: float                           # perf_counter() when the step began

@@ -64,6 +64,7 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
         finisher.close()
         session.close()
 
+
 def _guard(call, *args) -> list:
     """``call(*args)``'s events; a bug in one command (or the start) is reported as a
     ``Failed`` and the loop goes on."""

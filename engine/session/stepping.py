@@ -30,6 +30,9 @@ Finish = Callable[[], tuple[Shown | None, list]]   # the second half: the view, 
 class Stepping:
     """The step of a :class:`~engine.session.session.Session` (see the module docstring)."""
 
+    # the engine, its last Forwarded and that frame's Shown without its result (for refill)
+    _last_step: tuple | None = None
+
     def step(self) -> tuple[Shown | None, list]:
         """Step the engine on the next frame (or the frozen one): the view and the events."""
         finish, events = self.begin_step()
@@ -65,11 +68,11 @@ class Stepping:
         self._seq += 1
         self._recent.append((self._seq, frame, viewed))
         self._times.append(time.monotonic())
-        zoom = None
-        if self._zoom is not None and self._zoom[0] in forwarded.maps[e.variant_names[0]]:
+        zoom, maps = None, forwarded.maps
+        if self._zoom is not None and self._zoom[0] in maps[e.variant_names[0]]:
             layer, ch = self._zoom
-            zoom = {v: e.last_maps[v][layer][ch].float().cpu().numpy().copy()
-                    for v in e.variant_names if ch < e.last_maps[v][layer].shape[0]}
+            zoom = {v: maps[v][layer][ch].float().cpu().numpy().copy()
+                    for v in e.variant_names if ch < maps[v][layer].shape[0]}
         stats = {
             "engine_fps": _rate(self._times),
             "camera_fps": getattr(self.source, "measured_fps", None),
@@ -83,37 +86,38 @@ class Stepping:
                                    if nudge != (0.0, 0.0) else None, nudge)
         self._events += [Failed(m) for m in self.probes.errors]
         self.probes.errors.clear()
-        self._last_step = (e, forwarded, zoom, self._zoom if zoom else None, e.cmap.lut,
-                           frame.index if hasattr(self.source, "seek") else None, stats, views)
-        return self._finisher(self._seq, forwarded)
+        shown = Shown(None, self._seq, zoom, self._zoom if zoom else None, forwarded.cmap.lut,
+                      frame.index if hasattr(self.source, "seek") else None, stats, views)
+        self._last_step = (e, forwarded, shown)
+        return self._finisher(forwarded, shown)
 
     def refill(self) -> Finish | None:
         """The last frame again, at once, with the rows now on screen that its view lacks (or
         at the size they are now drawn); None if it has them all. For a slow network, whose
         next frame may be a second away, after the window scrolled or resized."""
-        last = getattr(self, "_last_step", None)
-        if last is None or last[0] is not self.engine:
+        if self._last_step is None or self._last_step[0] is not self.engine:
             return None
-        e, forwarded = last[0], last[1]
+        e, forwarded, shown = self._last_step
         rows = tuple(ly for ly in e.layers if e.view_rows is None or ly.name in e.view_rows)
         if set(rows) <= set(forwarded.rows) and e.config.max_side == forwarded.max_side:
             return None
         self._seq += 1
         forwarded = replace(forwarded, rows=rows, max_side=e.config.max_side)
-        self._last_step = (e, forwarded, *last[2:])
-        return self._finisher(self._seq, forwarded)
+        shown = replace(shown, seq=self._seq)
+        self._last_step = (e, forwarded, shown)
+        return self._finisher(forwarded, shown)
 
-    def _finisher(self, seq: int, forwarded) -> Finish:
-        e, _, zoom, zoom_key, lut, position, stats, views = self._last_step
+    def _finisher(self, forwarded, shown: Shown) -> Finish:
+        """The second half: ``shown`` with the result ``forwarded`` finishes into."""
+        e = self.engine
 
         def finish() -> tuple[Shown | None, list]:
             try:
-                result = e.finish(forwarded)
+                return replace(shown, result=e.finish(forwarded)), []
             except PoolScopeError as x:
                 return None, [Failed(str(x))]
             except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
                 return None, [Failed(one_line(x))]
-            return Shown(result, seq, zoom, zoom_key, lut, position, stats, views), []
         return finish
 
     def _view(self, frame: Frame) -> Frame:
