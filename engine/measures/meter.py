@@ -16,7 +16,7 @@ frame waits long:
   of recent pairs;
 * ``diagonal``: the probability of the top class along a 1-px diagonal shift path (Zhang's
   diagonal test), and ``top1_change``, the share of steps that change the top-1 class
-  (Azulay & Weiss' jaggedness).
+  (Azulay & Weiss' jaggedness); live in pieces of a few crops (:mod:`engine.measures.diagonal_job`).
 
 The frame metrics of the catalogue (``flicker``, from the last two frames) and the cost (``ms``,
 ``macs``, ``params``) are refreshed at every tick. What each metric means and its scale are in
@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from engine.device import release_host_memory
-from engine.measures import catalogue, shift_job
+from engine.measures import catalogue, diagonal_job, shift_job
 from engine.measures import pairs as pairs_
 from engine.measures.catalogue import NETWORK_ROW
 from engine.measures.site_taps import SiteMaps
@@ -148,11 +148,15 @@ class Meter:
         self._cannot_pair = False
         self.live = Tally({v: deque() for v in self.variant_names})
         # one job per variant each, so that no frame waits for more than one variant's pass
-        # (the shift job in pieces of one forward pass of one image each: shift_job.PIECES)
+        # (the shift job in pieces of one forward pass of one image each, the diagonal path in
+        # pieces of a few crops: shift_job.PIECES, diagonal_job.PIECES)
+        pieces = {"shift": shift_job.PIECES, "diagonal": diagonal_job.PIECES}
         self._jobs = deque([(job, v, k) for job in JOBS for v in self.variant_names
-                            for k in (shift_job.PIECES if job == "shift" else (None,))])
-        self.shift_partial: dict = {}   # (variant, row) -> {1-px shift index: its error}
-        self.ticks = 0  # jobs run by tick(); every kind has run once when >= len(self._jobs)
+                            for k in pieces.get(job, (None,))])
+        self._done: set = set()          # the jobs run (or found not to apply) at least once
+        self.shift_partial: dict = {}    # (variant, row) -> {1-px shift index: its error}
+        self.diagonal_partial: dict = {}  # variant -> the path's pieces so far
+        self.ticks = 0  # jobs run by tick()
         self._rf: dict[str, dict] = {}
         self._cost: dict[str, dict[str, tuple[int, int]]] | None = None
         self.site_maps: dict[str, dict[str, SiteMaps]] = {}
@@ -182,30 +186,48 @@ class Meter:
     def tick(self, step: StepData) -> Measures:
         """Run the next job on ``step`` and return the newest measures."""
         t0 = time.perf_counter()
-        job, variant, piece = self._jobs[0]
-        self._jobs.rotate(-1)
-        if job != "shift" and not step.logits:  # no classifier: only the shift job applies
-            while self._jobs[0][0] != "shift":
-                self._jobs.rotate(-1)
-            job, variant, piece = self._jobs[0]
-            self._jobs.rotate(-1)
+        job, variant, piece = self._next_job(step)
         if job == "shift":
             self._job_shift(self.live, step, (variant,), piece)
+        elif job == "diagonal":
+            diagonal_job.piece(self, self.live, step, variant, piece)
         else:
-            getattr(self, f"_job_{job}")(self.live, step, (variant,))
+            self._job_consistency(self.live, step, (variant,))
         # the jobs' batches (shifted copies, crops) and captured rows are the largest
-        # transient buffers; without this the heap keeps their high-water mark (~200 MB at
-        # 224x224). Costs a job ~30% more time in page faults; the budget spaces jobs out.
-        release_host_memory()
-        self._refresh_cheap(self.live, step)
+        # transient buffers: the heap keeps their high-water mark (~100 MB at 224x224) until
+        # it is given back, once a cycle of jobs. Giving it back after every job doubled the
+        # jobs' time (page faults on the memory given back).
         self.ticks += 1
+        if self.ticks % len(self._jobs) == 0:
+            release_host_memory()
+        self._refresh_cheap(self.live, step)
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(step.index)
 
+    def _next_job(self, step: StepData) -> tuple:
+        """The next job in the order that applies to ``step`` (the shift job always does);
+        the jobs passed over count as done."""
+        self._pass_over(step)
+        job = self._jobs[0]
+        self._jobs.rotate(-1)
+        self._done.add(job)
+        self._pass_over(step)
+        return job
+
+    def _pass_over(self, step: StepData) -> None:
+        while True:
+            kind, _, piece = job = self._jobs[0]
+            if kind == "shift" or (step.logits and (
+                    kind == "consistency" or diagonal_job.applies(self, step.input, piece))):
+                return
+            self._done.add(job)
+            self._jobs.rotate(-1)
+
     @property
     def cycled(self) -> bool:
-        """True once every live job (each kind, each variant) has run at least once."""
-        return self.ticks >= len(self._jobs)
+        """True once every live job (each kind, each variant, each piece that applies) has
+        run at least once."""
+        return len(self._done) == len(self._jobs)
 
     def measure_all(self, step: StepData, jobs: tuple[str, ...] = JOBS) -> Measures:
         """These jobs on ``step`` now, in a tally of their own (consistency from fresh pairs of
@@ -219,7 +241,7 @@ class Meter:
             if "consistency" in jobs:
                 self._job_consistency(tally, step, pairs=4)
             if "diagonal" in jobs:
-                self._job_diagonal(tally, step)
+                diagonal_job.whole(self, tally, step, self.variant_names)
         self._refresh_cheap(tally, step)
         return tally.snapshot(step.index, (time.perf_counter() - t0) * 1000)
 
@@ -257,17 +279,19 @@ class Meter:
     def _margin(self, x: torch.Tensor) -> int:
         return max(1, round(min(x.shape[-2:]) / 8))
 
-    def _classify(self, batch: torch.Tensor, variants=None) -> dict[str, torch.Tensor]:
-        """variant -> (N, classes) probabilities, or {} for a model that refuses the size."""
+    def _classify(self, batch: torch.Tensor, variants=None,
+                  chunk: int = CLASSIFY_BATCH) -> dict[str, torch.Tensor]:
+        """variant -> (N, classes) probabilities, or {} for a model that refuses the size;
+        ``chunk`` crops per forward pass."""
         out = {}
         batch = batch.contiguous(memory_format=self.memory_format)
         with torch.inference_mode():
             for v in variants or self.variant_names:
                 model = self.models[v]
                 parts = []
-                for chunk in batch.split(CLASSIFY_BATCH):  # a bounded peak of host memory
+                for part in batch.split(chunk):  # a bounded peak of host memory
                     try:
-                        logits = model(chunk)
+                        logits = model(part)
                     except RuntimeError:
                         return {}
                     if not (isinstance(logits, torch.Tensor) and logits.ndim == 2):
@@ -292,19 +316,6 @@ class Meter:
             pairs_.add(tally.agree[v], step.index, p.argmax(1).cpu().numpy(), same, self.window)
             tally.put("consistency", v, NETWORK_ROW, pairs_.share(tally.agree[v]),
                       n=len(tally.agree[v]))
-
-    def _job_diagonal(self, tally: Tally, step: StepData, variants=None) -> None:
-        x = step.input
-        m = min(self._margin(x), 16)
-        shifts = list(range(m + 1))
-        probs = self._classify(self._crops(x, [(d, d) for d in shifts], m), variants)
-        for v, p in probs.items():
-            cls = int(p[0].argmax())
-            tally.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())
-            top = p.argmax(1).cpu().numpy()
-            tally.put("top1_change", v, NETWORK_ROW, float(np.mean(top[1:] != top[:-1])),
-                      n=len(top) - 1)
-        tally.diagonal_shifts = tuple(shifts)
 
     def _refresh_cheap(self, tally: Tally, step: StepData) -> None:
         before, now = step.previous, step.maps

@@ -118,6 +118,22 @@ class _GridViews:
         return self.cache[(ky, kx)]
 
 
+class _Dots:
+    """Cached sums of products over the window: ``(k)``: view k with ``b``; ``(k, k2)``: two
+    views; ``()``: ``b`` with itself (double sums of strided views, without temporaries)."""
+
+    def __init__(self, views: _GridViews, b: torch.Tensor):
+        self.views, self.b, self.cache = views, b, {}
+
+    def __call__(self, k=None, k2=None) -> float:
+        key = (k, k2) if k is None or k2 is None or k <= k2 else (k2, k)
+        if key not in self.cache:
+            p = self.b if key[0] is None else self.views(*key[0])
+            q = self.b if key[1] is None else self.views(*key[1])
+            self.cache[key] = float(torch.tensordot(p, q, dims=p.ndim))
+        return self.cache[key]
+
+
 def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int,
                   circular: bool = False) -> list[float]:
     """:func:`shift_cosine` for a batch: ``moved[i]`` is the map for the shift ``shifts[i]``."""
@@ -135,13 +151,17 @@ def shift_cosines(base: torch.Tensor, moved: torch.Tensor, shifts, jump: int,
             continue
         views = _GridViews(a, (y0, y1, x0, x1), circular)
         bw = b[:, y0:y1, x0:x1]
+        # each pixel class is a combination sum_k c_k a[i + k] of a few shifted views of the
+        # map: its sums with b and with itself come from the views' dot products (the few
+        # distinct views, never the combinations, are read)
+        dot = _Dots(views, bw)
         num = den_a = 0.0
         for key_y, ny in cy:
             for key_x, nx in cx:
-                v = sum(c1 * c2 * views(ky, kx) for ky, c1 in key_y for kx, c2 in key_x)
-                num += ny * nx * float((v * bw).sum())
-                den_a += ny * nx * float((v * v).sum())
-        den_b = jump * jump * float((bw * bw).sum())
+                terms = [((ky, kx), c1 * c2) for ky, c1 in key_y for kx, c2 in key_x]
+                num += ny * nx * sum(c * dot(k) for k, c in terms)
+                den_a += ny * nx * sum(c * c2 * dot(k, k2) for k, c in terms for k2, c2 in terms)
+        den_b = jump * jump * dot()
         if den_a == 0.0 and den_b == 0.0:
             out.append(0.0)
         elif den_a == 0.0 or den_b == 0.0:
@@ -180,14 +200,15 @@ def polyphase_dispersion(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> f
     h, w = (y.shape[-2] // sh) * sh, (y.shape[-1] // sw) * sw
     if h == 0 or w == 0:
         return float("nan")
-    y = y[..., :h, :w].double()
-    phases = torch.stack([y[..., a::sh, b::sw] for a in range(sh) for b in range(sw)])
-    mean = phases.mean(0, keepdim=True)
-    energy = phases.pow(2).sum(dim=tuple(range(1, phases.ndim))).mean()
-    if float(energy) == 0.0:
+    y = y[..., :h, :w].to(torch.float64).contiguous()
+    # mean_p ||P_p - Pbar||^2 = mean_p ||P_p||^2 - ||Pbar||^2: no stack of the phases
+    phases = [y[..., a::sh, b::sw] for a in range(sh) for b in range(sw)]
+    mean = sum(phases[1:], phases[0].clone()) / len(phases)
+    energy = float(torch.dot(y.reshape(-1), y.reshape(-1))) / len(phases)
+    if energy == 0.0:
         return 0.0
-    spread = (phases - mean).pow(2).sum(dim=tuple(range(1, phases.ndim))).mean()
-    return float(spread / energy)
+    m = mean.reshape(-1)
+    return max(0.0, 1.0 - float(torch.dot(m, m)) / energy)
 
 
 def alias_fraction(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> float:
@@ -198,15 +219,24 @@ def alias_fraction(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> float:
     """
     y = y.double()
     y = y - y.mean(dim=(-2, -1), keepdim=True)
-    power = torch.fft.fft2(y).abs().pow(2)
     h, w = y.shape[-2:]
+    # the real FFT in single precision (a leak of relative size e into the wrong bins puts
+    # e^2 of the energy there), half the spectrum, each column but 0 (and w/2) standing for
+    # two; the sums in double
+    f = torch.fft.rfft2(y.float())
+    power = (f.real.square() + f.imag.square()).double()
     fy = torch.fft.fftfreq(h, device=y.device, dtype=torch.float64).abs()
-    fx = torch.fft.fftfreq(w, device=y.device, dtype=torch.float64).abs()
+    fx = torch.fft.rfftfreq(w, device=y.device, dtype=torch.float64)
+    twice = torch.full_like(fx, 2.0)
+    twice[0] = 1.0
+    if w % 2 == 0:
+        twice[-1] = 1.0
     high = (fy[:, None] > 0.5 / stride[0] + 1e-12) | (fx[None, :] > 0.5 / stride[1] + 1e-12)
-    total = power.sum()
-    if float(total) == 0.0:
+    per_freq = power.reshape(-1, *power.shape[-2:]).sum(0) * twice  # (h, w // 2 + 1)
+    total = float(per_freq.sum())
+    if total == 0.0:
         return float("nan")
-    return float((power * high).sum() / total)
+    return float(per_freq[high].sum()) / total
 
 
 def flicker(now: torch.Tensor, before: torch.Tensor) -> float:

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.engine import Engine
+from engine.measures import diagonal_job
 from engine.measures import metrics as ms
 from engine.measures.shift_job import PIECES
 from engine.measures.site_taps import SiteTap
@@ -160,8 +161,9 @@ def test_live_measures_arrive_on_results_within_the_budget():
     e = Engine(model="tiny", input_size=48, device="cpu", measure_every=1, measure_budget=1.0,
                trained="resources/checkpoints")
     image = (np.random.default_rng(0).random((48, 48, 3)) * 255).astype(np.uint8)
-    # shift (in pieces of one image's forward pass), consistency, diagonal: one per frame
-    jobs = (len(PIECES) + 2) * len(e.variant_names)
+    # shift (in pieces of one image's forward pass), consistency, diagonal (a 6-px path in
+    # pieces): one per frame
+    jobs = (len(PIECES) + 1 + math.ceil(6 / diagonal_job.STEPS)) * len(e.variant_names)
     results = [e.step(image) for _ in range(jobs + 1)]
     assert e.meter.cycled
     m = results[-1].measures

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from engine.measures import diagonal_job
 from engine.measures.catalogue import NETWORK_ROW
 from engine.measures.meter import Meter, StepData
 from engine.measures.shift_job import PIECES
@@ -46,7 +47,8 @@ def test_measure_all_from_one_step(fed):
 def test_ticks_run_one_job_at_a_time_until_every_kind_ran(fed):
     net, models, step = fed
     meter = Meter(net, models, torch.device("cpu"))
-    jobs = (len(PIECES) + 2) * len(models)   # the shift job in pieces, consistency, diagonal
+    # the shift job in pieces, consistency, the diagonal path of 4 px in pieces
+    jobs = (len(PIECES) + 1 + math.ceil(4 / diagonal_job.STEPS)) * len(models)
     for i in range(jobs):
         assert not meter.cycled
         meter.tick(dataclasses.replace(step, index=i))
@@ -75,6 +77,44 @@ def test_the_shift_job_in_pieces_of_one_image_gives_what_the_whole_job_gives(fed
         for s in net.sites:
             assert live.get("polyphase_dispersion", v, s.path) == pytest.approx(
                 whole.get("polyphase_dispersion", v, s.path), abs=1e-6)
+
+
+def test_the_diagonal_path_in_pieces_gives_on_one_frame_what_the_whole_path_gives(fed):
+    net, models, step = fed
+    meter = Meter(net, models, torch.device("cpu"))
+    sizes = []
+    hooks = [m.register_forward_pre_hook(lambda mod, a: sizes.append(a[0].shape[0]))
+             for m in models.values()]
+    while not meter.cycled:
+        meter.tick(step)
+    for h in hooks:
+        h.remove()
+    live, whole = meter.snapshot(0), meter.measure_all(step, jobs=("diagonal",))
+    assert whole.diagonal_shifts == live.diagonal_shifts == (0, 1, 2, 3, 4)  # 1/8 of 32 px
+    assert max(sizes) <= diagonal_job.STEPS + 2      # no forward pass takes the whole path
+    for v in models:
+        assert live.diagonal[v] == pytest.approx(whole.diagonal[v], abs=1e-5)
+        assert live.get("top1_change", v, NETWORK_ROW) == whole.get("top1_change", v,
+                                                                     NETWORK_ROW)
+        assert live.count("top1_change", v, NETWORK_ROW) == 4
+
+
+def test_each_diagonal_piece_takes_its_class_from_crop_0_of_its_own_frame(fed):
+    net, models, step = fed
+    meter = Meter(net, models, torch.device("cpu"))
+    seen = []
+    real = meter._classify
+    meter._classify = lambda batch, *a, **k: (seen.append(batch.clone()), real(batch, *a, **k))[1]
+    other = dataclasses.replace(step, input=torch.flip(step.input, (-1,)), index=8)
+    diagonal_job.piece(meter, meter.live, step, "max", 0)     # shifts 0..2 of frame 7
+    assert "max" not in meter.live.diagonal                  # the path is not complete yet
+    diagonal_job.piece(meter, meter.live, other, "max", 1)    # crop 0, shifts 2..4 of frame 8
+    first, second = seen
+    assert len(first) == 3 and len(second) == 4
+    assert torch.equal(first[0], step.input[0, :, :28, :28])   # crop 0 of frame 7 ...
+    assert torch.equal(second[0], other.input[0, :, :28, :28])  # ... and of frame 8
+    assert torch.equal(second[1], other.input[0, :, 2:30, 2:30])
+    assert len(meter.live.diagonal["max"]) == 5
 
 
 def test_without_a_classifier_only_the_shift_job_runs(fed):
