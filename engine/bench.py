@@ -12,16 +12,14 @@ The last line printed is one JSON object.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
 import torch
 
+from engine.busy_core import another_core_busy, spare_core
 from engine.device import synchronize
 from engine.engine import Engine, EngineConfig
 from engine.sources.patterns import PATTERNS
@@ -62,7 +60,7 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
         forward(i)
         step(i)
     t_fwd, t_step, t_busy, stages = [], [], [], {}
-    spare = engine.device.type == "cpu" and (os.cpu_count() or 1) > torch.get_num_threads()
+    spare = engine.device.type == "cpu" and spare_core()
     deadline = time.monotonic() + seconds
     i = 0
     while time.monotonic() < deadline or len(t_step) < 5:
@@ -128,16 +126,11 @@ def step_rate(config: EngineConfig, source: str = "pattern:shapes", seconds: flo
 
 def _beside_a_spinner(run) -> float:
     """Seconds per call of ``run(k)`` (4 calls) while another process spins on a free core."""
-    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.1)   # let it start
+    with another_core_busy():
         t0 = time.perf_counter()
         for k in range(4):
             run(k)
         return (time.perf_counter() - t0) / 4
-    finally:
-        spin.kill()
-        spin.wait()
 
 
 def add_timings(info: dict, net, device: str = "auto", frames: int = 5) -> dict:

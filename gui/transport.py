@@ -40,7 +40,7 @@ class Transport(Protocol):
     Signals: ``result_ready()`` (a :class:`engine.Shown` waits: call :meth:`take_latest`),
     ``failed(str)``, ``engine_changed(EngineInfo)``, ``source_changed(SourceInfo)``,
     ``exported(str)`` (a folder), ``probe_ready(ProbeResult or None)``, ``engine_rated(int,
-    float)`` (frames, seconds), ``answered(Answer)``.
+    float, bool, bool)`` (frames, seconds, bare, busy), ``answered(Answer)``.
     """
 
     config: EngineConfig   # the settings the session's engine runs with, as last announced
@@ -62,7 +62,7 @@ class TransportSignals(QObject):
     source_changed = Signal(object)
     exported = Signal(str)
     probe_ready = Signal(object)
-    engine_rated = Signal(int, float, bool)   # frames, seconds, bare forward passes only
+    engine_rated = Signal(int, float, bool, bool)   # frames, seconds, bare passes only, busy
     answered = Signal(object)
 
     instances: weakref.WeakSet = weakref.WeakSet()  # lets tests check none is left running
@@ -79,7 +79,7 @@ class TransportSignals(QObject):
             Failed: lambda e: self.failed.emit(e.message),
             Exported: lambda e: self.exported.emit(e.folder),
             ProbeDone: lambda e: self.probe_ready.emit(e.result),
-            EngineRated: lambda e: self.engine_rated.emit(e.frames, e.seconds, e.bare),
+            EngineRated: lambda e: self.engine_rated.emit(e.frames, e.seconds, e.bare, e.busy),
             Answered: lambda e: self.answered.emit(e.answer),
         }
 

@@ -179,11 +179,13 @@ class Export(Command):
 @dataclass(frozen=True)
 class EngineRate(Command):
     """Step the engine alone on the recent frames for ``seconds`` (``bench --gui``), or with
-    ``bare`` run only its variants' forward passes on them, answered by an ``EngineRated``
+    ``bare`` run only its variants' forward passes on them (with ``busy``: while another
+    process spins on a free core, :mod:`engine.busy_core`), answered by an ``EngineRated``
     event."""
 
     seconds: float
     bare: bool = False
+    busy: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ engine alone for ``bench --gui``. Each returns what answers it."""
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 
+from engine.busy_core import another_core_busy
 from engine.errors import PoolScopeError
 from engine.measures.probes import shift_probe
 from engine.output.export import export_frame, new_export_dir
@@ -34,11 +36,12 @@ def export(engine, folder: str, npz: bool, source: str) -> Exported:
     return Exported(str(out))
 
 
-def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
-                ) -> EngineRated:
+def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False,
+                busy: bool = False) -> EngineRated:
     """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps), pipelined as the
     live view steps it (:mod:`engine.pipeline`); ``bare``: only the forward passes of its
-    variants, on the same frames made into inputs beforehand."""
+    variants, on the same frames made into inputs beforehand; ``busy``: while another core is
+    kept busy (:mod:`engine.busy_core`)."""
     if not frames:
         raise PoolScopeError("engine rate: no frame yet")
     if bare:
@@ -54,15 +57,17 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
         def once(i: int) -> None:
             forwarded = engine.forward(frames[i % len(frames)])
             pipe.put(lambda: engine.finish(forwarded))
-    n, t0 = 0, time.perf_counter()
-    try:
-        while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
-            once(n)
-            n += 1
-    finally:
-        if pipe is not None:
-            pipe.close()   # the last frame's mosaics are part of the time
-    return EngineRated(n, time.perf_counter() - t0, bare)
+    with another_core_busy() if busy else nullcontext():
+        n, t0 = 0, time.perf_counter()
+        try:
+            while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
+                once(n)
+                n += 1
+        finally:
+            if pipe is not None:
+                pipe.close()   # the last frame's mosaics are part of the time
+        took = time.perf_counter() - t0
+    return EngineRated(n, took, bare, busy)
 
 
 def answer(question: str, source, samples: int) -> Answered:

@@ -84,11 +84,13 @@ class ProbeDone:
 @dataclass(frozen=True)
 class EngineRated:
     """Frames stepped and seconds taken by an ``EngineRate`` command: the engine alone, or
-    (``bare``) only the forward passes of its variants, in the engine's thread."""
+    (``bare``) only the forward passes of its variants, in the engine's thread (``busy``:
+    beside another core kept busy)."""
 
     frames: int
     seconds: float
     bare: bool = False
+    busy: bool = False
 
 
 @dataclass(frozen=True)

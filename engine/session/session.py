@@ -258,7 +258,7 @@ class Session(Stepping):
     def _(self, cmd: c.EngineRate) -> None:
         frames = [viewed for _, _, viewed in self._recent]
         self._events.append(jobs.engine_rate(self._need_engine(), frames, cmd.seconds,
-                                             self.cancel, cmd.bare))
+                                             self.cancel, cmd.bare, cmd.busy))
 
     @_do.register
     def _(self, cmd: c.Ask) -> None:

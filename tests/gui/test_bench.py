@@ -33,4 +33,8 @@ def test_bench_gui_prints_rates_latency_and_memory_as_json(tmp_path):
         assert result["rss_mb_start"][where] > 50 and result["rss_mb_end"][where] > 50
     assert result["variants"] == ["max", "blur"] and result["input_size"] == [64, 64]
     assert result["torch_threads"] >= 1
+    if (os.cpu_count() or 1) > result["torch_threads"]:   # a core to spare: the busy limit
+        assert result["forward_fps_core_busy"] > 0
+        assert abs(result["forward_ratio_core_busy"]
+                   - result["displayed_fps"] / result["forward_fps_core_busy"]) < 0.01
     assert any(line.startswith("displayed") for line in lines)

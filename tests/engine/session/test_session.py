@@ -123,6 +123,8 @@ def test_every_command_drives_the_session(session, video_files, tmp_path):
     assert (tmp_path / "out").is_dir() and list((tmp_path / "out").rglob("activations.npz"))
     (rated,) = do(c.EngineRate(0.2))
     assert isinstance(rated, EngineRated) and rated.frames >= 3 and rated.seconds > 0
+    (rated,) = do(c.EngineRate(0.2, bare=True, busy=True))
+    assert rated.bare and rated.busy and rated.frames >= 3
     do(c.Freeze(False))
     assert not _step(s).stats["frozen"]
 
