@@ -194,12 +194,11 @@ class Meter:
         else:
             self._job_consistency(self.live, step, (variant,))
         # the jobs' batches (shifted copies, crops) and captured rows are the largest
-        # transient buffers: the heap keeps their high-water mark (~100 MB at 224x224) until
-        # it is given back, once a cycle of jobs. Giving it back after every job doubled the
-        # jobs' time (page faults on the memory given back).
+        # transient buffers: the heap keeps their high-water mark (~100 MB at 224x224, reached
+        # within the first cycle of jobs, then flat), and every job reuses it. Giving it back
+        # after every job doubled the jobs' time (page faults on the memory given back), and
+        # once a cycle made the engine's memory swing by that much.
         self.ticks += 1
-        if self.ticks % len(self._jobs) == 0:
-            release_host_memory()
         self._refresh_cheap(self.live, step)
         self.last_ms = (time.perf_counter() - t0) * 1000
         return self.snapshot(step.index)
