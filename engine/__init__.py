@@ -70,7 +70,7 @@ _FACE = {
     "Setup": "engine.answers.base", "calculate": "engine.answers.calculator",
     "parse_matrix": "engine.answers.calculator", "answer_text": "engine.answers.report",
     "PATTERNS": "engine.sources.patterns", "list_cameras": "engine.sources.camera",
-    "display_threads": "engine.device",
+    "display_threads": "engine.device", "spare_core": "engine.busy_core",
 }
 _ALIASES = {"run_session": "run", "serve_session": "serve", "unpack_shown": "unpack",
             "parse_matrix": "parse", "answer_text": "text"}

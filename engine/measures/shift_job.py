@@ -3,11 +3,13 @@ by half a pixel; per row ``shift_cosine`` (the mean over the three 1-px shifts) 
 ``shift_cosine_subpx``, and, from a stride-1 view of every site, the site metrics.
 
 :func:`whole` runs it in one batched forward pass per variant (exports, ``measure``). Live,
-:func:`piece` runs one of its :data:`PIECES` at a time, each one forward pass of one image of one
-variant, so that no frame waits longer than about one forward pass: piece 0 takes the site maps
-of the frame itself; piece k > 0 shifts the frame by ``SHIFTS[k - 1]`` and compares each row
-with the frame's own maps, which the step already has. A row's 1-px value is put once its
-three 1-px pieces have run (on the frames they ran on).
+:func:`piece` runs one of its :func:`pieces` at a time, each at most one forward pass of one
+image of one variant, so that no frame waits longer than about one forward pass: piece 0 takes
+the site maps of the frame itself (a stride-1 view of every site) and the metrics of the first
+site; piece k in 1..4 shifts the frame by ``SHIFTS[k - 1]`` and compares each row with the
+frame's own maps, which the step already has; each piece after those takes the metrics of one
+more site from piece 0's maps (no forward pass). A row's 1-px value is put once its three 1-px
+pieces have run (on the frames they ran on).
 """
 
 from __future__ import annotations
@@ -21,17 +23,24 @@ from engine.measures.site_taps import SiteTap
 from engine.network.capture import Capture
 
 SHIFTS = ((1, 0), (0, 1), (1, 1), (0.5, 0.5))  # (dx, dy); the last: sub-pixel
-PIECES = tuple(range(1 + len(SHIFTS)))
+PIECES = tuple(range(1 + len(SHIFTS)))   # the site maps, then one piece per shift
 WHOLE_PX = 3   # the first three shifts are whole pixels
 
 
-def _sites(meter, tally, v: str, tap: SiteTap) -> None:
-    meter.site_maps[v] = dict(tap.maps)
+def pieces(sites: int) -> tuple[int, ...]:
+    """The live pieces of a network with ``sites`` downsampling sites: :data:`PIECES`, then
+    one piece per site after the first (its metrics, from piece 0's maps)."""
+    return PIECES + tuple(range(len(PIECES), len(PIECES) + max(0, sites - 1)))
+
+
+def _site_metrics(meter, tally, v: str, maps: dict, only: int | None = None) -> None:
+    """The site metrics of ``maps`` (site path -> SiteMaps): every site, or the ``only``-th."""
     if not meter.net.variants[v].operator.downsamples:  # no site there: no value, not a zero
         return
-    for site, m in tap.maps.items():
-        for metric in catalogue.of(where="site"):
-            tally.put(metric.name, v, site, metric.compute(m.presample, m.stride))
+    for i, (site, m) in enumerate(maps.items()):
+        if only is None or i == only:
+            for metric in catalogue.of(where="site"):
+                tally.put(metric.name, v, site, metric.compute(m.presample, m.stride))
 
 
 def _jumps(meter, v: str, layers) -> dict[str, int]:
@@ -57,18 +66,23 @@ def whole(meter, tally, step, variants) -> None:
                 d = ms.shift_cosines(maps[0], maps[1:], SHIFTS, jump, circular)
                 tally.put("shift_cosine", v, name, float(np.mean(d[:WHOLE_PX])))
                 tally.put("shift_cosine_subpx", v, name, d[WHOLE_PX])
-            _sites(meter, tally, v, tap)
+            meter.site_maps[v] = dict(tap.maps)
+            _site_metrics(meter, tally, v, tap.maps)
 
 
 def piece(meter, tally, step, v: str, k: int) -> None:
-    """Piece ``k`` of :data:`PIECES` of variant ``v`` on ``step`` (see the module docstring)."""
+    """Piece ``k`` of :func:`pieces` of variant ``v`` on ``step`` (see the module docstring)."""
     x, circular = step.input, meter.net.circular
     model, var = meter.models[v], meter.net.variants[v]
     if k == 0:
         with torch.inference_mode(), \
                 SiteTap(model, meter.net.sites, var.changed, meter.net.trace) as tap:
             model(x)
-        _sites(meter, tally, v, tap)
+        meter.site_maps[v] = dict(tap.maps)
+        _site_metrics(meter, tally, v, tap.maps, only=0)
+        return
+    if k >= len(PIECES):   # one more site's metrics, from piece 0's maps of this variant
+        _site_metrics(meter, tally, v, meter.site_maps.get(v, {}), only=k - len(PIECES) + 1)
         return
     dx, dy = SHIFTS[k - 1]
     jumps = _jumps(meter, v, step.layers)

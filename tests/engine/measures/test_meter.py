@@ -47,8 +47,11 @@ def test_measure_all_from_one_step(fed):
 def test_ticks_run_one_job_at_a_time_until_every_kind_ran(fed):
     net, models, step = fed
     meter = Meter(net, models, torch.device("cpu"))
-    # the shift job in pieces, consistency, the diagonal path of 4 px in pieces
-    jobs = (len(PIECES) + 1 + math.ceil(4 / diagonal_job.STEPS)) * len(models)
+    # the shift job in pieces (one more per site after the first), consistency, the diagonal
+    # path of 4 px in pieces
+    assert meter.shift_pieces == PIECES + tuple(range(len(PIECES), len(PIECES) +
+                                                     len(net.sites) - 1))
+    jobs = (len(meter.shift_pieces) + 1 + math.ceil(4 / diagonal_job.STEPS)) * len(models)
     for i in range(jobs):
         assert not meter.cycled
         meter.tick(dataclasses.replace(step, index=i))
@@ -63,11 +66,12 @@ def test_the_shift_job_in_pieces_of_one_image_gives_what_the_whole_job_gives(fed
     sizes = []
     hooks = [m.register_forward_pre_hook(lambda mod, a: sizes.append(a[0].shape[0]))
              for m in models.values()]
-    for _ in range(len(PIECES) * len(models)):              # every shift piece, same frame
+    for _ in range(len(meter.shift_pieces) * len(models)):  # every shift piece, same frame
         meter.tick(dataclasses.replace(step, logits={}))
     for h in hooks:
         h.remove()
-    assert sizes == [1] * len(PIECES) * len(models)        # one image per forward pass
+    assert sizes == [1] * len(PIECES) * len(models)        # one image per forward pass,
+    #                                                        none in the site pieces
     live, whole = meter.snapshot(0), meter.measure_all(step)
     for v in models:
         for ly in step.layers:
