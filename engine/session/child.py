@@ -10,7 +10,8 @@ The window's side is ``gui/remote.py``. Messages are tuples over one duplex pipe
   modules the process ever imported (none: the child runs no Qt).
 
 The newest view wins across the pipe: the child sends one only after the window took the
-previous one, and keeps just the newest meanwhile.
+previous one, and keeps just the newest meanwhile; while one is kept, the loop holds its next
+step back (``may_step``), so no frame is made only to be dropped.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def serve(conn, config, source: str | None) -> None:
     send("hello", os.getpid())
     threading.Thread(target=read, name="poolscope-session-pipe", daemon=True).start()
     try:
-        loop.run(Session(config, source), inbox, stop, on_events, on_shown)
+        loop.run(Session(config, source), inbox, stop, on_events, on_shown,
+                 may_step=lambda: state["pending"] is None)
     finally:
         with lock:
             sender.close()

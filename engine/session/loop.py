@@ -12,12 +12,18 @@ a worker makes the mosaics of the frame before and hands its view to ``on_shown`
 waits until the worker is idle, so it always acts on the last frame whole; after the last
 queued command, rows that came on screen are filled from the last frame at once
 (:meth:`Session.refill`).
+
+With ``may_step`` the runner holds the next step back while the window is behind (a view is
+already waiting for it): the engine then makes no frame only to be dropped, and the frame it
+makes next is fresh when the window can take it. It holds for :data:`HOLD_S` at most, so a
+window that stops taking views never stops the stream.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from engine.pipeline import Pipeline
@@ -25,10 +31,13 @@ from engine.session.messages import Failed
 from engine.session.session import Session
 
 STOP = "stop"  # put in the queue after setting ``stop``, to wake a loop waiting for commands
+HOLD_S = 0.1   # the longest a step is held back for a window that is behind
+POLL_S = 0.001  # how often a held step asks again
 
 
 def run(session: Session, inbox: queue.Queue, stop: threading.Event,
-        on_events: Callable[[list], None], on_shown: Callable[[object], None]) -> None:
+        on_events: Callable[[list], None], on_shown: Callable[[object], None],
+        may_step: Callable[[], bool] | None = None) -> None:
     """Run ``session`` until ``stop`` is set (see the module docstring)."""
     session.cancel = stop.is_set  # a long job (a shift probe) stops between forward passes
 
@@ -41,10 +50,16 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
     finisher = Pipeline(done, lambda e: on_events([Failed(f"{type(e).__name__}: {e}")]))
     try:
         on_events(_guard(session.start))
+        held_since = None
         while not stop.is_set():
             wait = session.next_step_in()
+            holding = False
+            if wait == 0 and may_step is not None and not may_step():
+                held_since = held_since or time.monotonic()
+                holding = time.monotonic() - held_since < HOLD_S
             try:
-                command = inbox.get_nowait() if wait == 0 else inbox.get(timeout=wait)
+                command = inbox.get(timeout=POLL_S) if holding else \
+                    inbox.get_nowait() if wait == 0 else inbox.get(timeout=wait)
             except queue.Empty:
                 command = None
             if stop.is_set() or command == STOP:
@@ -56,6 +71,9 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
                 if refill is not None:  # rows that came on screen, from the last frame
                     finisher.put(refill)
                 continue  # every queued command before the next step
+            if holding:
+                continue
+            held_since = None
             finish, events = session.begin_step()
             on_events(events)
             if finish is not None:

@@ -12,7 +12,7 @@ from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.pipeline import Pipeline
 from engine.session import commands as c
-from engine.session.loop import STOP, run
+from engine.session.loop import HOLD_S, STOP, run
 from engine.session.session import Session
 from engine.sources.patterns import PATTERNS
 
@@ -153,3 +153,27 @@ def test_rows_that_come_on_screen_are_filled_from_the_last_frame_at_once():
                                   shown.result.mosaic("avg", rows[0]))
     fresh = session.engine.finish(session.engine.forward(shown.result.input_image))
     assert fresh.mosaic("blur", rows[3]).shape == again.result.mosaic("blur", rows[3]).shape
+
+
+def test_a_window_behind_holds_the_next_step_back_but_never_stops_the_stream():
+    session = Session(EngineConfig(device="cpu", measure_every=0, input_size=32),
+                      "pattern:shapes,fps=1000")
+    inbox, stop, shown = queue.Queue(), threading.Event(), []
+    behind = threading.Event()
+    behind.set()
+    t = threading.Thread(target=run, args=(session, inbox, stop, lambda e: None, shown.append),
+                         kwargs={"may_step": lambda: not behind.is_set()})
+    t.start()
+    try:
+        time.sleep(1.0)
+        held = len(shown)           # a window that never takes: a step every HOLD_S at most
+        behind.clear()
+        time.sleep(1.0)
+        free = len(shown) - held
+    finally:
+        stop.set()
+        inbox.put(STOP)
+        t.join(10)
+    assert not t.is_alive()
+    assert 2 <= held <= 1.0 / HOLD_S + 2
+    assert free > 3 * held          # caught up: it steps as fast as it can again
