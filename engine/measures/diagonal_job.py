@@ -65,8 +65,9 @@ def piece(meter, tally, step, v: str, k: int) -> None:
     top = p.argmax(1).cpu().numpy()
     on = p[:, int(top[0])].cpu().numpy()      # the probability of crop 0's class
     got = meter.diagonal_partial.get(v)
-    if got is None or got["m"] != m:          # a new input size: a new path
-        got = meter.diagonal_partial[v] = {"m": m, "p": {}, "changed": {}}
+    size = tuple(x.shape[-2:])
+    if got is None or got["size"] != size:    # a new input size: a new path
+        got = meter.diagonal_partial[v] = {"size": size, "p": {}, "changed": {}}
     at = 1 if first else 0                    # where shift `first` is in this piece
     for i, s in enumerate(range(first, last + 1)):
         if s > first or not first:

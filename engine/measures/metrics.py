@@ -120,7 +120,7 @@ class _GridViews:
 
 class _Dots:
     """Cached sums of products over the window: ``(k)``: view k with ``b``; ``(k, k2)``: two
-    views; ``()``: ``b`` with itself (double sums of strided views, without temporaries)."""
+    views; ``()``: ``b`` with itself (each distinct pair once)."""
 
     def __init__(self, views: _GridViews, b: torch.Tensor):
         self.views, self.b, self.cache = views, b, {}
@@ -223,7 +223,10 @@ def alias_fraction(y: torch.Tensor, stride: tuple[int, int] = (2, 2)) -> float:
     # the real FFT in single precision (a leak of relative size e into the wrong bins puts
     # e^2 of the energy there), half the spectrum, each column but 0 (and w/2) standing for
     # two; the sums in double
-    f = torch.fft.rfft2(y.float())
+    peak = float(y.abs().max()) if y.numel() else 0.0
+    if peak == 0.0:
+        return float("nan")
+    f = torch.fft.rfft2((y / peak).float())  # the fraction does not depend on the scale
     power = (f.real.square() + f.imag.square()).double()
     fy = torch.fft.fftfreq(h, device=y.device, dtype=torch.float64).abs()
     fx = torch.fft.rfftfreq(w, device=y.device, dtype=torch.float64)

@@ -32,7 +32,7 @@ from engine.session.session import Session
 
 STOP = "stop"  # put in the queue after setting ``stop``, to wake a loop waiting for commands
 HOLD_S = 0.1   # the longest a step is held back for a window that is behind
-POLL_S = 0.001  # how often a held step asks again
+POLL_S = 0.002  # how often a held step asks again
 
 
 def run(session: Session, inbox: queue.Queue, stop: threading.Event,
@@ -50,13 +50,16 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
     finisher = Pipeline(done, lambda e: on_events([Failed(f"{type(e).__name__}: {e}")]))
     try:
         on_events(_guard(session.start))
-        held_since = None
+        held_since, after_command = None, False
         while not stop.is_set():
             wait = session.next_step_in()
             holding = False
-            if wait == 0 and may_step is not None and not may_step():
+            # the step right after a command is never held: its view replaces the waiting one
+            if wait == 0 and not after_command and may_step is not None and not may_step():
                 held_since = held_since or time.monotonic()
                 holding = time.monotonic() - held_since < HOLD_S
+            else:
+                held_since = None
             try:
                 command = inbox.get(timeout=POLL_S) if holding else \
                     inbox.get_nowait() if wait == 0 else inbox.get(timeout=wait)
@@ -70,10 +73,11 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
                 refill = session.refill() if inbox.empty() else None
                 if refill is not None:  # rows that came on screen, from the last frame
                     finisher.put(refill)
+                after_command = True
                 continue  # every queued command before the next step
             if holding:
                 continue
-            held_since = None
+            held_since, after_command = None, False
             finish, events = session.begin_step()
             on_events(events)
             if finish is not None:

@@ -177,3 +177,31 @@ def test_a_window_behind_holds_the_next_step_back_but_never_stops_the_stream():
     assert not t.is_alive()
     assert 2 <= held <= 1.0 / HOLD_S + 2
     assert free > 3 * held          # caught up: it steps as fast as it can again
+
+
+def test_the_step_after_a_command_is_never_held(monkeypatch):
+    """A command's effect shows at once, even while the window is behind: its step replaces
+    the waiting view instead of queueing behind it."""
+    import engine.session.loop as loop
+    monkeypatch.setattr(loop, "HOLD_S", 60.0)       # held for good, but for commands
+    session = Session(EngineConfig(device="cpu", measure_every=0, input_size=32),
+                      "pattern:shapes,fps=1000")
+    inbox, stop, shown = queue.Queue(), threading.Event(), []
+    t = threading.Thread(target=run, args=(session, inbox, stop, lambda e: None, shown.append),
+                         kwargs={"may_step": lambda: False})
+    t.start()
+    try:
+        time.sleep(0.5)
+        before = len(shown)
+        inbox.put(c.Mirror(True))
+        deadline = time.monotonic() + 20
+        while len(shown) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        after = len(shown)
+    finally:
+        stop.set()
+        inbox.put(STOP)
+        t.join(10)
+    assert before == 0                               # held: no step of its own
+    assert after == 1                                # one step, the command's, and no more

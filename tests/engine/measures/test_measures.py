@@ -47,6 +47,13 @@ def test_alias_fraction_counts_only_frequencies_above_a_quarter():
     assert ms.alias_fraction(low + high) == pytest.approx(0.5, abs=1e-12)
 
 
+def test_alias_fraction_does_not_depend_on_the_scale_of_the_map():
+    y = torch.rand(4, 33, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    a = ms.alias_fraction(y)
+    for scale in (1e-30, 1e-20, 1e20, 1e30):         # far outside single precision's range
+        assert ms.alias_fraction(y * scale) == pytest.approx(a, abs=1e-7)
+
+
 def test_polyphase_dispersion_is_0_for_blocks_and_1_for_a_checkerboard():
     blocks = torch.rand(4, 8, 8).repeat_interleave(2, -1).repeat_interleave(2, -2)
     assert ms.polyphase_dispersion(blocks) == pytest.approx(0.0, abs=1e-12)
