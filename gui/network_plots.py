@@ -78,7 +78,8 @@ class NetworkPlots(QWidget):
                 self.bar_labels[(metric, v)] = label
             self.bars[metric], self.bar_points[metric] = bars, points
         d = style(self.canvas.addPlot(row=0, col=2),
-                  "diagonal test: p(top class) vs diagonal shift (px)")
+                  "diagonal test: p(top class) vs diagonal shift (px)<br><span "
+                  "style='font-size:9pt'>live: 2 px a frame; frozen: one frame's path</span>")
         d.setYRange(0, 1.02, padding=0)
         for v in self.variants:
             c = d.plot([], [], pen=pen(v, 2, self.variants), symbol="o", symbolSize=5,
