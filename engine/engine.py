@@ -213,7 +213,10 @@ class Engine:
     def _measure(self, history: bool, index: int) -> None:
         """Run the live measure jobs due on the last step (a frozen frame: tops its pairs up)."""
         every = self.config.measure_every
-        self._measure_throttle.budget = self.config.measure_budget
+        # the same frame again (frozen, or a still image): nothing moves, so the measures may
+        # take all the time until they are all of this frame
+        self._measure_throttle.budget = 1.0 if index == self._previous_index \
+            else self.config.measure_budget
         if (history and every and self._count % every == 1 % every
                 and self._measure_throttle.due(None, time.perf_counter())):
             t3 = time.perf_counter()
@@ -226,14 +229,15 @@ class Engine:
                               f"{self.network.spec.name}: measuring") from None
             self._measure_throttle.ran(None, t3, time.perf_counter())
             self.last_timings["measure"] = _ms(t3)
-        if history and every and index == self._previous_index and self.settling():
+        if history and every and index == self._previous_index \
+                and self.meter.pairs_short(self.last):
             self.measures = self.meter.top_up(self.last)   # a frozen frame: 200 pairs soon
 
     def settling(self) -> bool:
         """True while the frame stepped again (frozen) wants more crop pairs (live measures
-        on, a classifier that takes the crops)."""
+        on, a classifier that takes the crops), or some live job has not run on it yet."""
         return bool(self.config.measure_every) and self.last is not None \
-            and self.meter.pairs_short(self.last)
+            and (self.meter.pairs_short(self.last) or not self.meter.complete_on(self.last))
 
     def measure(self, jobs: tuple[str, ...] = METER_JOBS) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``); the

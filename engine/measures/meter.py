@@ -155,6 +155,7 @@ class Meter:
         self._jobs = deque([(job, v, k) for job in JOBS for v in self.variant_names
                             for k in pieces.get(job, (None,))])
         self._done: set = set()          # the jobs run (or found not to apply) at least once
+        self._ran_on: dict = {}          # job -> the frame it last ran (or was passed) on
         self.shift_partial: dict = {}    # (variant, row) -> {1-px shift index: its error}
         self.diagonal_partial: dict = {}  # variant -> the path's pieces so far
         self.ticks = 0  # jobs run by tick()
@@ -213,6 +214,7 @@ class Meter:
         job = self._jobs[0]
         self._jobs.rotate(-1)
         self._done.add(job)
+        self._ran_on[job] = step.index
         self._pass_over(step)
         return job
 
@@ -223,7 +225,13 @@ class Meter:
                     kind == "consistency" or diagonal_job.applies(self, step.input, piece))):
                 return
             self._done.add(job)
+            self._ran_on[job] = step.index
             self._jobs.rotate(-1)
+
+    def complete_on(self, step: StepData) -> bool:
+        """True once every live job has run on (or been passed over for) this frame: a frozen
+        frame's measures are all of that frame."""
+        return all(self._ran_on.get(job) == step.index for job in self._jobs)
 
     @property
     def cycled(self) -> bool:

@@ -16,6 +16,7 @@ from engine.measures.site_taps import SiteTap
 from engine.network.downsamplers import BlurPool
 from engine.network.load import load_network
 from engine.network.module_facts import dense
+from engine.sources.frames import Frame
 
 VARIANTS = ("max", "avg", "stride", "blur")
 
@@ -233,3 +234,27 @@ def test_a_frame_outside_the_stream_is_not_measured_nor_a_flicker_reference():
         later = e.step((rng.random((32, 32, 3)) * 255).astype(np.uint8))
     for v in e.variant_names:
         assert math.isfinite(later.measures.get("flicker", v, "features.0"))
+
+
+def test_a_frozen_frame_settles_only_once_every_live_job_ran_on_it():
+    """Stepped again and again (frozen), a frame keeps being stepped until its crop pairs are
+    in and every live job (each piece of the shift and diagonal jobs, each variant) ran on it:
+    what the window then shows is all of that one frame."""
+    e = Engine(model="tiny", input_size=48, device="cpu", measure_every=1, measure_budget=1.0,
+               trained="resources/checkpoints")
+    rng = np.random.default_rng(3)
+    for i in range(3):                                    # live first: other frames' values
+        e.step(Frame((rng.random((48, 48, 3)) * 255).astype(np.uint8), i, 0.0))
+    frozen = Frame((rng.random((48, 48, 3)) * 255).astype(np.uint8), 99, 0.0)
+    e.step(frozen)
+    steps = 1
+    while e.settling() and steps < 500:
+        result = e.step(frozen)
+        steps += 1
+    assert not e.settling() and steps < 500
+    assert e.meter.complete_on(e.last) and not e.meter.pairs_short(e.last)
+    whole = e.measure(jobs=("diagonal",))                 # the same frame, in one batch
+    m = result.measures
+    for v in e.variant_names:
+        assert m.diagonal[v] == pytest.approx(whole.diagonal[v], abs=1e-5)
+        assert m.get("top1_change", v, "output") == whole.get("top1_change", v, "output")
