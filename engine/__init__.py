@@ -38,7 +38,7 @@ _FACE = {
     # the engine and its results
     "Engine": "engine.engine", "EngineConfig": "engine.config", "FrameResult": "engine.result",
     "Prediction": "engine.result", "LayerView": "engine.display.views",
-    "Measures": "engine.measures.meter", "ProbeResult": "engine.measures.probes",
+    "Measures": "engine.measures.tally", "ProbeResult": "engine.measures.probes",
     "config_from_args": "engine.session.config",
     # the session: the commands it takes, what it answers, and how it runs
     **{name: "engine.session.commands" for name in _COMMANDS},

@@ -26,7 +26,8 @@ from engine.display.colormaps import colormap
 from engine.display.views import layer_views
 from engine.errors import ModelError, PoolScopeError
 from engine.measures.meter import JOBS as METER_JOBS
-from engine.measures.meter import Measures, Meter, StepData
+from engine.measures.meter import Meter
+from engine.measures.tally import Measures, StepData
 from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
 from engine.network.failures import failure

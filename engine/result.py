@@ -16,7 +16,7 @@ import torch
 
 from engine.display.colormaps import DEFAULT_COLORMAP
 from engine.display.views import LayerView
-from engine.measures.meter import Measures
+from engine.measures.tally import Measures
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.errors import ExportError
 from engine.measures.catalogue import METRICS, NETWORK_ROW
-from engine.measures.meter import Measures
+from engine.measures.tally import Measures
 
 CSV_COLUMNS = ("frame", "variant", "layer", "metric", "value")
 # the tables `measure` prints, in this order (headed with their scale from the catalogue)

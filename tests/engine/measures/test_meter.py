@@ -9,8 +9,9 @@ import torch
 
 from engine.measures import diagonal_job
 from engine.measures.catalogue import NETWORK_ROW
-from engine.measures.meter import Meter, StepData
+from engine.measures.meter import Meter
 from engine.measures.shift_job import PIECES
+from engine.measures.tally import StepData
 from engine.network.capture import Capture
 from engine.network.load import load_network
 

@@ -8,7 +8,7 @@ from types import MappingProxyType as P
 import pytest
 
 from engine.errors import ExportError
-from engine.measures.meter import Measures
+from engine.measures.tally import Measures
 from engine.output.records import format_summary, measures_record, summarise, write_json
 
 
