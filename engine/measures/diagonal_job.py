@@ -43,12 +43,19 @@ def whole(meter, tally, step, variants) -> None:
     shifts = list(range(m + 1))
     probs = meter._classify(meter._crops(x, [(d, d) for d in shifts], m), variants)
     for v, p in probs.items():
-        cls = int(p[0].argmax())
-        tally.diagonal[v] = tuple(float(a) for a in p[:, cls].cpu())
-        top = p.argmax(1).cpu().numpy()
+        top, on = _classes(p)
+        tally.diagonal[v] = tuple(float(a) for a in on)
         tally.put("top1_change", v, NETWORK_ROW, float(np.mean(top[1:] != top[:-1])),
                   n=len(top) - 1)
     tally.diagonal_shifts = tuple(shifts)
+
+
+def _classes(p) -> tuple[np.ndarray, np.ndarray]:
+    """Each crop's top-1 class, and each crop's probability of crop 0's class (one host
+    transfer of the (N, classes) probabilities ``p``)."""
+    p = p.cpu()
+    top = p.argmax(1).numpy()
+    return top, p[:, int(top[0])].numpy()
 
 
 def piece(meter, tally, step, v: str, k: int) -> None:
@@ -61,9 +68,7 @@ def piece(meter, tally, step, v: str, k: int) -> None:
                             chunk=len(shifts))
     if v not in probs:
         return
-    p = probs[v]
-    top = p.argmax(1).cpu().numpy()
-    on = p[:, int(top[0])].cpu().numpy()      # the probability of crop 0's class
+    top, on = _classes(probs[v])
     got = meter.diagonal_partial.get(v)
     size = tuple(x.shape[-2:])
     if got is None or got["size"] != size:    # a new input size: a new path

@@ -80,7 +80,6 @@ class Meter:
         pieces = {"shift": self.shift_pieces, "diagonal": diagonal_job.PIECES}
         self._jobs = deque([(job, v, k) for job in JOBS for v in self.variant_names
                             for k in pieces.get(job, (None,))])
-        self._done: set = set()          # the jobs run (or found not to apply) at least once
         self._ran_on: dict = {}          # job -> the frame it last ran (or was passed) on
         self.shift_partial: dict = {}    # (variant, row) -> {1-px shift index: its error}
         self.diagonal_partial: dict = {}  # variant -> the path's pieces so far
@@ -121,12 +120,10 @@ class Meter:
             diagonal_job.piece(self, self.live, step, variant, piece)
         else:
             self._job_consistency(self.live, step, (variant,))
-        # the jobs' batches (shifted copies, crops) and captured rows are the largest
-        # transient buffers: the heap keeps their high-water mark (~100 MB at 224x224, reached
-        # within the first cycle of jobs, then flat), and every job reuses it. Giving it back
-        # after every job doubled the jobs' time (page faults on the memory given back), and
-        # once a cycle made the engine's memory swing by that much.
-        # the frame metrics of one variant a tick, in turn (of all four they took ~9 ms)
+        # no release_host_memory() here: the heap keeps the jobs' high-water mark (~100 MB at
+        # 224x224, flat after the first cycle) and every job reuses it; giving it back after
+        # each job doubled the jobs' time in page faults.
+        # The frame metrics of one variant a tick, in turn (all four took ~9 ms).
         turn = self.variant_names[self.ticks % len(self.variant_names)]
         self.ticks += 1
         self._refresh_cheap(self.live, step, (turn,))
@@ -137,22 +134,25 @@ class Meter:
         """The next job in the order that applies to ``step`` (the shift job always does);
         the jobs passed over count as done."""
         self._pass_over(step)
-        job = self._jobs[0]
-        self._jobs.rotate(-1)
-        self._done.add(job)
-        self._ran_on[job] = step.index
+        job = self._advance(step)
         self._pass_over(step)
         return job
 
     def _pass_over(self, step: StepData) -> None:
-        while True:
-            kind, _, piece = job = self._jobs[0]
-            if kind == "shift" or (step.logits and (
-                    kind == "consistency" or diagonal_job.applies(self, step.input, piece))):
-                return
-            self._done.add(job)
-            self._ran_on[job] = step.index
-            self._jobs.rotate(-1)
+        while not self._applies(self._jobs[0], step):
+            self._advance(step)
+
+    def _advance(self, step: StepData) -> tuple:
+        """Take the job at the head of the order, marking it as run on this frame."""
+        job = self._jobs[0]
+        self._jobs.rotate(-1)
+        self._ran_on[job] = step.index
+        return job
+
+    def _applies(self, job: tuple, step: StepData) -> bool:
+        kind, _, piece = job
+        return kind == "shift" or bool(step.logits) and (
+            kind == "consistency" or diagonal_job.applies(self, step.input, piece))
 
     def complete_on(self, step: StepData) -> bool:
         """True once every live job has run on (or been passed over for) this frame: a frozen
@@ -163,7 +163,7 @@ class Meter:
     def cycled(self) -> bool:
         """True once every live job (each kind, each variant, each piece that applies) has
         run at least once."""
-        return len(self._done) == len(self._jobs)
+        return len(self._ran_on) == len(self._jobs)
 
     def measure_all(self, step: StepData, jobs: tuple[str, ...] = JOBS) -> Measures:
         """These jobs on ``step`` now, in a tally of their own (consistency from fresh pairs of

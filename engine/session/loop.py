@@ -60,11 +60,7 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
                 holding = time.monotonic() - held_since < HOLD_S
             else:
                 held_since = None
-            try:
-                command = inbox.get(timeout=POLL_S) if holding else \
-                    inbox.get_nowait() if wait == 0 else inbox.get(timeout=wait)
-            except queue.Empty:
-                command = None
+            command = _next_command(inbox, POLL_S if holding else wait)
             if stop.is_set() or command == STOP:
                 break
             if command is not None:
@@ -85,6 +81,15 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
     finally:
         finisher.close()
         session.close()
+
+
+def _next_command(inbox: queue.Queue, wait: float | None):
+    """The next command, waiting up to ``wait`` s (0: not at all; None: until one comes), or
+    None."""
+    try:
+        return inbox.get_nowait() if wait == 0 else inbox.get(timeout=wait)
+    except queue.Empty:
+        return None
 
 
 def _guard(call, *args) -> list:
