@@ -40,6 +40,7 @@ class ZoomStrip(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.title = QLabel("Click a channel in any mosaic to follow it here in every variant.")
+        self.title.setWordWrap(True)   # a long caption (trained weights) never widens the window
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground((24, 24, 28))
         lay = QVBoxLayout(self)
