@@ -15,6 +15,7 @@ import json
 import platform
 import statistics
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -52,14 +53,18 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
     def forward(i: int) -> None:
         engine.bare_forward(inputs[i % frames])
 
-    def step(i: int) -> None:
-        engine.step(images[i % frames])
-        synchronize(engine.device)
+    def step(i: int, e: Engine = engine) -> None:
+        e.step(images[i % frames])
+        synchronize(e.device)
+    # the same engine with every variant's pass whole: what sharing stems saves
+    whole = Engine(replace(config, stems=False), network=engine.network) if engine.stems else None
 
     for i in range(3):  # warm up both paths (allocator, oneDNN kernels)
         forward(i)
         step(i)
-    t_fwd, t_step, t_busy, stages = [], [], [], {}
+        if whole is not None:
+            step(i, whole)
+    t_fwd, t_step, t_busy, t_whole, stages = [], [], [], [], {}
     spare = engine.device.type == "cpu" and spare_core()
     deadline = time.monotonic() + seconds
     i = 0
@@ -76,6 +81,11 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
         t_step.append((time.perf_counter() - t0) / 4)
         if spare:
             t_busy.append(_beside_a_spinner(lambda k, i=i: forward(i + k)))
+        if whole is not None:
+            t0 = time.perf_counter()
+            for k in range(4):
+                step(i + k, whole)
+            t_whole.append((time.perf_counter() - t0) / 4)
         i += 4
     fwd, stp = statistics.median(t_fwd), statistics.median(t_step)
     result = {
@@ -84,6 +94,9 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
         "ratio": round(stp / fwd, 3),
         "overhead_pct": round((stp / fwd - 1.0) * 100.0, 1),
         "forward_fps_core_busy": round(1.0 / statistics.median(t_busy), 2) if t_busy else None,
+        "engine_fps_whole_passes": round(1.0 / statistics.median(t_whole), 2) if t_whole
+        else None,   # without shared stems
+        "stems": {v: s.row for v, s in engine.stems.items()},
         "device": str(engine.device),
         "model": config.model,
         "variants": list(engine.variant_names),
@@ -102,6 +115,10 @@ def bench_engine(config: EngineConfig, seconds: float = 10.0, frames: int = 16,
         "the bare forward passes; target <= +15%)")
     if t_busy:
         out(f"forward {result['forward_fps_core_busy']:8.1f} frames/s with another core busy")
+    if t_whole:
+        out(f"engine  {result['engine_fps_whole_passes']:8.1f} frames/s with every variant's pass "
+            "whole (no shared stems: " + ", ".join(f"{v} from {s.source}'s {s.row}" for v, s in
+                                                   engine.stems.items()) + ")")
     out("stages (median ms): " + ", ".join(f"{k} {v}" for k, v in
                                            result["stage_ms_median"].items()))
     out(json.dumps(result))

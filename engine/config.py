@@ -33,3 +33,4 @@ class EngineConfig:
     measure_every: int = 0                   # live measures: 0 off, else at most every N frames
     measure_budget: float = 0.1              # ... and at most this share of the engine's time
     threads: int | None = None               # CPU threads for torch and OpenCV; None: as set
+    stems: bool = True                       # variants start from rows they share (network.stem)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import fields, replace
 from types import MappingProxyType
 
@@ -32,6 +33,7 @@ from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
 from engine.network.failures import failure
 from engine.network.load import Network, load_network
+from engine.network.stem import stems_for
 from engine.result import Forwarded, FrameResult, Prediction, predictions  # noqa: F401 - re-exported
 from engine.sources.frames import Frame
 from engine.sources.preprocess import Normaliser, fit_frame
@@ -69,6 +71,7 @@ class Engine:
         self.models = {n: v.model.to(self.device, memory_format=self.memory_format)
                        for n, v in self.network.variants.items()}
         self.variant_names = tuple(self.network.variants)
+        self._modules = {n: dict(m.named_modules()) for n, m in self.models.items()}
         self.normalise = Normaliser(self.network.spec.mean, self.network.spec.std, self.device)
         self._groups = (self.network.identical_rows(self.variant_names)
                         if self.network.trained is None else  # own weights: nothing shared
@@ -102,6 +105,11 @@ class Engine:
                 raise ModelError(f"unknown layer {unknown[0]!r} (layers: {', '.join(by_name)})")
             self.layers = tuple(by_name[n] for n in by_name if n in set(names))
         self.config = replace(self.config, layers=None if names is None else tuple(names))
+        # variants whose first captured rows are another's start from its map (engine.network.stem)
+        self.stems = stems_for(self.network, self.models, self.layers, self._groups, self.device,
+                               self.memory_format) if self.config.stems else {}
+        self._tails = {v: tuple(ly for ly in self.layers if v not in self.stems
+                                or ly.name not in self.stems[v].rows) for v in self.models}
 
     def set_norm(self, mode: str) -> None:
         if mode not in mz.NORM_MODES:
@@ -175,10 +183,15 @@ class Engine:
             for name, model in self.models.items():
                 t1 = time.perf_counter()
                 start = clock()
-                with Capture(model, self.layers, clock=clock) as cap:
+                stem = self.stems.get(name)
+                with Capture(model, self._tails[name], clock=clock,
+                             modules=self._modules[name]) as cap, (
+                        stem.skipping(model, maps[stem.source][stem.row]) if stem
+                        else nullcontext()):
                     out = self._run(name, model, x)
-                maps[name] = cap.maps
-                self._layer_times(name, start, cap.times)
+                maps[name] = cap.maps if stem is None else {
+                    **{r: maps[stem.source][r] for r in stem.rows}, **cap.maps}
+                self._layer_times(name, start, cap.times, stem)
                 if isinstance(out, torch.Tensor) and out.ndim == 2:
                     logits[name] = out[0]
                 timings[f"forward:{name}"] = _ms(t1)
@@ -292,11 +305,15 @@ class Engine:
             raise failure(e, model, f"{self.network.spec.name} ({variant}): forward pass") \
                 from None
 
-    def _layer_times(self, variant: str, start, times: dict) -> None:
-        """Fold one forward pass's per-row times into the running means of ``layer_ms``."""
+    def _layer_times(self, variant: str, start, times: dict, stem=None) -> None:
+        """Fold one forward pass's per-row times into the running means of ``layer_ms``; rows
+        a stem took from another variant cost what they cost there."""
         if self.device.type == "cuda" and times:
             torch.cuda.synchronize(self.device)
         per = self.layer_ms.setdefault(variant, {})
+        for r in stem.rows if stem is not None else ():
+            if r in self.layer_ms.get(stem.source, {}):
+                per[r] = self.layer_ms[stem.source][r]
         prev = start
         for ly in self.layers:
             t = times.get(ly.name)
