@@ -2,8 +2,9 @@
 
 Threads and widgets are a thin layer on top (``gui/``); tests and the command line call
 ``step`` directly. A step is two halves, :meth:`Engine.forward` (the forward passes) and
-:meth:`Engine.finish` (the mosaics), so a live view can make one frame's mosaics while the
-next frame's forward passes run (:mod:`engine.pipeline`). Everything stays on the chosen
+:meth:`Engine.finish` (the mosaics) with :meth:`Engine.measure_frame` (the live measures due),
+so a live view can make one frame's mosaics and measures while the next frame's forward passes
+run (:mod:`engine.pipeline`). Everything stays on the chosen
 device; only the uint8 mosaics, the ranges and the top predictions move to the host each frame
 (float maps only when asked).
 """
@@ -18,7 +19,6 @@ from types import MappingProxyType
 
 import numpy as np
 import torch
-from torch import nn
 
 from engine.config import EngineConfig
 from engine.device import resolve_device, set_host_threads, synchronize, tune_host_allocator
@@ -26,10 +26,10 @@ from engine.display import mosaic as mz
 from engine.display.colormaps import colormap
 from engine.display.views import layer_views
 from engine.errors import ModelError, PoolScopeError
+from engine.measures.live import LiveMeasures
 from engine.measures.meter import JOBS as METER_JOBS
 from engine.measures.meter import Meter
 from engine.measures.tally import Measures, StepData
-from engine.measures.throttle import Throttle
 from engine.network.capture import Capture
 from engine.network.failures import failure
 from engine.network.load import Network, load_network
@@ -84,10 +84,8 @@ class Engine:
         self.last_result: FrameResult | None = None
         self.last_timings: dict[str, float] = {}
         self.layer_ms: dict[str, dict[str, float]] = {}  # variant -> row -> ms (running mean)
-        self.meter = Meter(self.network, self.models, self.device, self.memory_format,
-                           seed=cfg.seed)
-        self.measures: Measures | None = None
-        self._measure_throttle = Throttle(0.0, cfg.measure_budget)
+        self.live = LiveMeasures(self.network, self.models, self.device, self.memory_format,
+                                 cfg.seed)
         self._in_history = False    # the last step was a stream frame (see ``step``)
         self._count = 0
         self._previous_index: int | None = None  # the frame stepped before (frozen: again)
@@ -150,7 +148,7 @@ class Engine:
 
     def step(self, frame: Frame | np.ndarray, history: bool = True) -> FrameResult:
         """Run every variant on one RGB uint8 frame and return what it shows
-        (:meth:`forward`, then :meth:`finish`).
+        (:meth:`forward`, :meth:`measure_frame`, then :meth:`finish`).
 
         Parameters
         ----------
@@ -160,10 +158,12 @@ class Engine:
             False for a frame outside the stream (a probe of shapes): it is not measured and
             the next frame's flicker is not taken against it.
         """
-        return self.finish(self.forward(frame, history))
+        f = self.forward(frame, history)
+        self.measure_frame(f)
+        return self.finish(f)
 
     def forward(self, frame: Frame | np.ndarray, history: bool = True) -> Forwarded:
-        """The first half of :meth:`step`: the forward passes (and the live measures due); the
+        """The first half of :meth:`step`: the forward passes; the
         engine's last step (:attr:`last_maps`, :meth:`measure`) is this frame from now on."""
         t0 = time.perf_counter()
         if isinstance(frame, Frame):
@@ -201,17 +201,19 @@ class Engine:
         self.last = StepData(x, index, self.layers, maps, previous, logits,
                              {v: dict(d) for v, d in self.layer_ms.items()})
         self.last_timings, self._in_history = timings, history
-        self._measure(history, index)
-        self._previous_index = index
+        again, self._previous_index = index == self._previous_index, index
+        if self.config.measure_every:
+            self.live.warm()
         rows = self.view_rows
         return Forwarded(index, stamp, seen, maps, logits, timings,
                          tuple(ly for ly in self.layers if rows is None or ly.name in rows),
-                         self.norm, self.cmap, self.config.max_side, self.measures, t0)
+                         self.norm, self.cmap, self.config.max_side, t0, self.last, history,
+                         again, self._count)
 
     def finish(self, f: Forwarded) -> FrameResult:
         """The second half of :meth:`step`: the mosaics of the rows on screen and the top
-        predictions. It reads only ``f`` and fixed parts of the engine, so it may run on
-        another thread while the next :meth:`forward` runs."""
+        predictions, with the newest live measures. It reads only ``f`` and fixed parts of the
+        engine, so it may run on another thread while the next :meth:`forward` runs."""
         t2 = time.perf_counter()
         with torch.inference_mode():
             views = layer_views(f.maps, f.rows, self._groups, f.norm, f.cmap.diverging,
@@ -221,44 +223,40 @@ class Engine:
         self.last_result = FrameResult(
             f.index, f.stamp, f.seen, self.variant_names, tuple(ly.name for ly in self.layers),
             MappingProxyType({v: MappingProxyType(d) for v, d in views.items()}),
-            MappingProxyType(preds), MappingProxyType(timings), f.norm, f.cmap.name, f.measures)
+            MappingProxyType(preds), MappingProxyType(timings), f.norm, f.cmap.name,
+            self.live.measures)
         return self.last_result
 
-    def _measure(self, history: bool, index: int) -> None:
-        """Run the live measure jobs due on the last step (a frozen frame: tops its pairs up)."""
-        every = self.config.measure_every
-        # the same frame again (frozen, or a still image): nothing moves, so the measures may
-        # take all the time until they are all of this frame
-        self._measure_throttle.budget = 1.0 if index == self._previous_index \
-            else self.config.measure_budget
-        if (history and every and self._count % every == 1 % every
-                and self._measure_throttle.due(None, time.perf_counter())):
-            t3 = time.perf_counter()
-            try:
-                self.measures = self.meter.tick(self.last)
-            except PoolScopeError:
-                raise
-            except Exception as e:  # noqa: BLE001 - a user's model may fail on a shifted input
-                raise failure(e, nn.ModuleDict(self.models),
-                              f"{self.network.spec.name}: measuring") from None
-            self._measure_throttle.ran(None, t3, time.perf_counter())
-            self.last_timings["measure"] = _ms(t3)
-        if history and every and index == self._previous_index \
-                and self.meter.pairs_short(self.last):
-            self.measures = self.meter.top_up(self.last)   # a frozen frame: 200 pairs soon
+    def measure_frame(self, f: Forwarded) -> None:
+        """The live measure jobs due on ``f``'s frame: the last part of a step, which a live
+        view runs on its worker beside the next forward passes (engine.measures.live)."""
+        cfg = self.config
+        ms = self.live.run(f.data, cfg.measure_every, cfg.measure_budget, f.history, f.again,
+                           f.count)
+        if ms is not None:
+            f.timings["measure"] = ms
+
+    @property
+    def measures(self) -> Measures | None:
+        """The newest live measures (maybe of an earlier frame)."""
+        return self.live.measures
+
+    @property
+    def meter(self) -> Meter:
+        return self.live.meter
 
     def settling(self) -> bool:
         """True while the frame stepped again (frozen) wants more crop pairs (live measures
         on, a classifier that takes the crops), or some live job has not run on it yet."""
         return bool(self.config.measure_every) and self.last is not None \
-            and (self.meter.pairs_short(self.last) or not self.meter.complete_on(self.last))
+            and self.live.settling(self.last)
 
     def measure(self, jobs: tuple[str, ...] = METER_JOBS) -> Measures:
         """Every measure of the last stepped frame, now (for exports and ``measure``); the
         live measures (:attr:`measures`) stay as they are."""
         if self.last is None:
             raise ModelError("no frame measured yet: step one first")
-        return self.meter.measure_all(self.last, jobs)
+        return self.live.measure_all(self.last, jobs)
 
     def view_shapes(self) -> dict[tuple[str, str], tuple[int, ...]]:
         """(variant, row) -> (C, H, W) of every shown map, from one forward pass of a zero

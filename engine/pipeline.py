@@ -9,20 +9,29 @@ a core to spare the step costs about its forward passes alone. ``done`` is calle
 worker thread with what each job returns, and ``failed`` with any exception it raises (without
 ``failed``, the exception is raised again in the caller's thread by the next call).
 :meth:`drain` waits until the worker is idle (before a command changes what a job reads).
+:meth:`offer` hands over a job only if the worker is idle: for work that may be skipped (the
+live measures, on a worker of their own, so a long job never holds a view back). ``nice``
+lowers the worker's scheduling priority (Linux: that thread only), so that work takes the
+CPU the forward passes, the mosaics and the window leave.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Callable
+
+MEASURE_NICE = 10   # the live measures' worker yields the CPU to the display's threads
 
 
 class Pipeline:
     """One worker thread and a hand-over slot of one job (see the module docstring)."""
 
     def __init__(self, done: Callable[[object], None],
-                 failed: Callable[[Exception], None] | None = None, name: str = "finish"):
-        self._done, self._failed = done, failed
+                 failed: Callable[[Exception], None] | None = None, name: str = "finish",
+                 nice: int = 0):
+        self._done, self._failed, self._nice = done, failed, nice
         self._cond = threading.Condition()
         self._job: Callable[[], object] | None = None   # the job in hand (None: idle)
         self._closed = False
@@ -40,6 +49,16 @@ class Pipeline:
                 raise RuntimeError("pipeline closed")
             self._job = job
             self._cond.notify_all()
+
+    def offer(self, job: Callable[[], object]) -> bool:
+        """Hand ``job`` to the worker if it is idle, else drop it: False (never waits)."""
+        with self._cond:
+            self._raise()
+            if self._closed or not self._idle():
+                return False
+            self._job = job
+            self._cond.notify_all()
+            return True
 
     def drain(self) -> None:
         """Wait until the job in hand (if any) is finished."""
@@ -76,6 +95,11 @@ class Pipeline:
             raise e
 
     def _work(self) -> None:
+        if self._nice and sys.platform.startswith("linux"):  # this thread only (Linux)
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
+            except OSError:
+                pass
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._job is not None or self._closed)

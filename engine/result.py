@@ -16,7 +16,7 @@ import torch
 
 from engine.display.colormaps import DEFAULT_COLORMAP
 from engine.display.views import LayerView
-from engine.measures.tally import Measures
+from engine.measures.tally import Measures, StepData
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,11 @@ class Forwarded:
     norm: str
     cmap: object                             # the Colormap (name, lut, diverging) to show with
     max_side: int | None
-    measures: Measures | None
     started: float                           # perf_counter() when the step began
+    data: StepData | None = None             # what the live measures of this frame are fed
+    history: bool = True                     # a stream frame (False: a probe of shapes)
+    again: bool = False                      # the frame stepped before, stepped again (frozen)
+    count: int = 0                           # the engine's steps so far, this one included
 
 
 def predictions(logits: dict, top_k: int, label: Callable[[int], str]

@@ -10,7 +10,7 @@ from engine.busy_core import another_core_busy
 from engine.errors import PoolScopeError
 from engine.measures.probes import shift_probe
 from engine.output.export import export_frame, new_export_dir
-from engine.pipeline import Pipeline
+from engine.pipeline import MEASURE_NICE, Pipeline
 from engine.session.messages import Answered, EngineRated, Exported, Failed, ProbeDone
 
 
@@ -39,9 +39,9 @@ def export(engine, folder: str, npz: bool, source: str) -> Exported:
 def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False,
                 busy: bool = False) -> EngineRated:
     """Step ``engine`` alone on ``frames`` for ``seconds`` (at least 3 steps), pipelined as the
-    live view steps it (:mod:`engine.pipeline`); ``bare``: only the forward passes of its
-    variants, on the same frames made into inputs beforehand; ``busy``: while another core is
-    kept busy (:mod:`engine.busy_core`)."""
+    live view steps it (:mod:`engine.pipeline`: mosaics on one worker, measures on another);
+    ``bare``: only the forward passes of its variants, on the same frames made into inputs
+    beforehand; ``busy``: while another core is kept busy (:mod:`engine.busy_core`)."""
     if not frames:
         raise PoolScopeError("engine rate: no frame yet")
     if bare:
@@ -50,13 +50,16 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
         def once(i: int) -> None:
             engine.bare_forward(inputs[i % len(inputs)])
         once(0)   # warm: the first pass after steps may allocate
-        pipe = None
+        pipe = measurer = None
     else:
         pipe = Pipeline(lambda result: None)
+        measurer = Pipeline(lambda result: None, name="measure", nice=MEASURE_NICE)
 
         def once(i: int) -> None:
             forwarded = engine.forward(frames[i % len(frames)])
             pipe.put(lambda: engine.finish(forwarded))
+            if engine.config.measure_every:
+                measurer.offer(lambda: engine.measure_frame(forwarded))
     with another_core_busy() if busy else nullcontext():
         n, t0 = 0, time.perf_counter()
         try:
@@ -64,8 +67,9 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
                 once(n)
                 n += 1
         finally:
-            if pipe is not None:
-                pipe.close()   # the last frame's mosaics are part of the time
+            for p in (pipe, measurer):
+                if p is not None:
+                    p.close()   # the last frame's mosaics are part of the time
         took = time.perf_counter() - t0
     return EngineRated(n, took, bare, busy)
 

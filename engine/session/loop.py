@@ -8,7 +8,9 @@ Qt: the window's transports (``gui/transport.py``, ``gui/remote.py``) give it th
 the callbacks, which must take calls from two threads.
 
 A step is pipelined (:mod:`engine.pipeline`): this thread runs a frame's forward passes while
-a worker makes the mosaics of the frame before and hands its view to ``on_shown``. A command
+a worker makes the mosaics of the frame before and hands its view to ``on_shown``, and another
+runs the live measures due on a frame if it is not still busy with earlier ones (a measure job
+then never holds a view back; the throttle keeps it to its share of the time). A command
 waits until the worker is idle, so it always acts on the last frame whole; after the last
 queued command, rows that came on screen are filled from the last frame at once
 (:meth:`Session.refill`).
@@ -26,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from engine.pipeline import Pipeline
+from engine.pipeline import MEASURE_NICE, Pipeline
 from engine.session.messages import Failed
 from engine.session.session import Session
 
@@ -47,7 +49,11 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
         if shown is not None:
             on_shown(shown)
 
-    finisher = Pipeline(done, lambda e: on_events([Failed(f"{type(e).__name__}: {e}")]))
+    def failed(e: Exception) -> None:
+        on_events([Failed(f"{type(e).__name__}: {e}")])
+
+    finisher = Pipeline(done, failed)
+    measurer = Pipeline(done, failed, name="measure", nice=MEASURE_NICE)
     try:
         on_events(_guard(session.start))
         held_since, after_command = None, False
@@ -74,12 +80,15 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if holding:
                 continue
             held_since, after_command = None, False
-            finish, events = session.begin_step()
+            finish, events, measure = session.begin_step()
             on_events(events)
             if finish is not None:
                 finisher.put(finish)
+            if measure is not None:   # the frame's live measures, unless some are still running
+                measurer.offer(measure)
     finally:
         finisher.close()
+        measurer.close()
         session.close()
 
 

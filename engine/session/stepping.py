@@ -34,22 +34,26 @@ class Stepping:
     _last_step: tuple | None = None
 
     def step(self) -> tuple[Shown | None, list]:
-        """Step the engine on the next frame (or the frozen one): the view and the events."""
-        finish, events = self.begin_step()
+        """Step the engine on the next frame (or the frozen one): the view and the events
+        (the frame's live measures come before its view here, so the view shows them)."""
+        finish, events, after = self.begin_step()
         if finish is None:
             return None, events
+        if after is not None:
+            events += after()[1]
         shown, more = finish()
         return shown, events + more
 
-    def begin_step(self) -> tuple[Finish | None, list]:
-        """The forward half of :meth:`step` now: the other half (None if there is none), and
-        the events so far."""
+    def begin_step(self) -> tuple[Finish | None, list, Finish | None]:
+        """The forward half of :meth:`step` now: the other half (None if there is none), the
+        events so far, and the frame's live measures to run after its view went out (None if
+        off)."""
         if self.engine is None or self.source is None:
-            return None, self._take()
+            return None, self._take(), None
         self._dirty = False
-        finish = None
+        finish = after = None
         try:
-            finish = self._forward_once()
+            finish, after = self._forward_once()
         except SourceError as e:  # the source failed (e.g. a camera unplugged)
             self._events.append(Failed(str(e)))
             self.source.close()
@@ -58,9 +62,9 @@ class Stepping:
             self._events.append(Failed(str(e)))
         except Exception as e:  # noqa: BLE001 - a session must never die silently
             self._events.append(Failed(one_line(e)))
-        return finish, self._take()
+        return finish, self._take(), after
 
-    def _forward_once(self) -> Finish:
+    def _forward_once(self) -> tuple[Finish, Finish | None]:
         e = self.engine
         frame = self._frozen if self._frozen is not None else self.source.read()
         viewed = self._view(frame)
@@ -89,7 +93,8 @@ class Stepping:
         shown = Shown(None, self._seq, zoom, self._zoom if zoom else None, forwarded.cmap.lut,
                       frame.index if hasattr(self.source, "seek") else None, stats, views)
         self._last_step = (e, forwarded, shown)
-        return self._finisher(forwarded, shown)
+        return self._finisher(forwarded, shown), (self._measurer(forwarded)
+                                                  if e.config.measure_every else None)
 
     def refill(self) -> Finish | None:
         """The last frame again, at once, with the rows now on screen that its view lacks (or
@@ -119,6 +124,20 @@ class Stepping:
             except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
                 return None, [Failed(one_line(x))]
         return finish
+
+    def _measurer(self, forwarded) -> Finish:
+        """The frame's live measures (no view; a failure is an event)."""
+        e = self.engine
+
+        def measure() -> tuple[None, list]:
+            try:
+                e.measure_frame(forwarded)
+                return None, []
+            except PoolScopeError as x:
+                return None, [Failed(str(x))]
+            except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
+                return None, [Failed(one_line(x))]
+        return measure
 
     def _view(self, frame: Frame) -> Frame:
         """The frame as it goes to the engine: mirrored, and nudged while frozen."""

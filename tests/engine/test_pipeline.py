@@ -1,7 +1,9 @@
 """The pipelined step: a frame's mosaics made on a worker while the next frame's forward passes
 run, with the same results as one synchronous step, in order, and failures reported."""
 
+import os
 import queue
+import sys
 import threading
 import time
 
@@ -205,3 +207,81 @@ def test_the_step_after_a_command_is_never_held(monkeypatch):
         t.join(10)
     assert before == 0                               # held: no step of its own
     assert after == 1                                # one step, the command's, and no more
+
+
+def test_offer_hands_a_job_over_only_to_an_idle_worker():
+    release, ran = threading.Event(), []
+    p = Pipeline(ran.append)
+    try:
+        assert p.offer(lambda: (release.wait(10), "slow")[1])
+        assert not p.offer(lambda: "dropped")          # busy: dropped, never waited for
+        release.set()
+        p.drain()
+        assert p.offer(lambda: "next")
+        p.drain()
+    finally:
+        p.close()
+    assert ran == ["slow", "next"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_a_nice_worker_lowers_its_own_thread_only():
+    got = []
+    p = Pipeline(got.append, nice=5)
+    try:
+        p.put(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        p.drain()
+    finally:
+        p.close()
+    assert got == [os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 5]
+
+
+def test_a_long_measure_job_holds_no_view_back(monkeypatch):
+    """The live measures run on a worker of their own: while one job takes 1.5 s, views go on
+    arriving, and the job's result arrives on a later view."""
+    session = Session(EngineConfig(device="cpu", measure_every=1, measure_budget=1.0,
+                                   input_size=32), "pattern:shapes,fps=1000")
+    real, slow = Engine.measure_frame, threading.Event()
+    threads = set()
+
+    def measure_frame(self, f):
+        threads.add(threading.current_thread().name)
+        if not slow.is_set():
+            slow.set()
+            time.sleep(1.5)
+        real(self, f)
+    monkeypatch.setattr(Engine, "measure_frame", measure_frame)
+    inbox, stop, shown = queue.Queue(), threading.Event(), []
+    t = threading.Thread(target=run, args=(session, inbox, stop, lambda ev: None, shown.append))
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not slow.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        n0 = len(shown)
+        time.sleep(1.0)          # the slow job is still running
+        during = len(shown) - n0
+        while (not shown or shown[-1].result.measures is None) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        inbox.put(STOP)
+        t.join(10)
+    assert not t.is_alive()
+    assert during >= 5, during
+    assert shown[-1].result.measures is not None
+    assert len(threads) == 1 and threads != {t.name}   # one worker, not the stepping thread
+
+
+def test_the_meter_runs_copies_of_the_engine_s_models_with_the_same_weights():
+    import torch
+
+    e = Engine(device="cpu", input_size=32, measure_every=1)
+    x = torch.rand(1, 3, 32, 32).contiguous(memory_format=e.memory_format)
+    with torch.inference_mode():
+        for v, model in e.models.items():
+            copy = e.meter.models[v]
+            assert copy is not model
+            assert all(a is b for a, b in zip(copy.parameters(), model.parameters(),
+                                              strict=True))
+            assert torch.equal(copy(x), model(x))
