@@ -130,3 +130,20 @@ def test_gamma_lifts_low_levels_and_keeps_the_ends():
     assert tuple(div[127]) in near_middle and tuple(div[128]) in near_middle
     with pytest.raises(ValueError):
         colormap("grey", 0.0)
+
+
+def test_a_channels_last_map_shrinks_as_a_channels_first_one_within_a_level():
+    x = torch.rand(1, 24, 60, 52)
+    last = mz.layer_mosaics({"v": x.contiguous(memory_format=torch.channels_last)[0]},
+                            max_side=100)["v"]
+    first = mz.layer_mosaics({"v": x[0].contiguous()}, max_side=100)["v"]
+    assert last.shrink == first.shrink > 1 and last.image.shape == first.image.shape
+    assert (last.lo, last.hi) == (first.lo, first.hi) == (float(x.min()), float(x.max()))
+    diff = np.abs(last.image.astype(int) - first.image.astype(int))
+    assert diff.max() <= 1 and diff.mean() < 0.5
+    exact = mz.shrink(x[0], last.shrink)    # the block means, converted with the same range
+    want = np.rint((exact.numpy() - last.lo) * 255 / (last.hi - last.lo))
+    rows, cols = mz.grid_for(24)
+    h, w = exact.shape[1:]
+    assert np.abs(last.image[:h, :w].astype(int) - want[0]).max() == 0
+    assert last.image.shape == (rows * (h + 1) - 1, cols * (w + 1) - 1)
