@@ -31,6 +31,6 @@ class EngineConfig:
     circular: bool = False                   # build with circular padding (engine.network.circular)
     fit: str = "crop"                        # how frames go in: crop, squash or letterbox
     measure_every: int = 0                   # live measures: 0 off, else at most every N frames
-    measure_budget: float = 0.1              # ... and at most this share of the engine's time
+    measure_budget: float = 0.1              # ... and at most this share of a core (CPU time)
     threads: int | None = None               # CPU threads for torch and OpenCV; None: as set
     stems: bool = True                       # variants start from rows they share (network.stem)

@@ -306,8 +306,8 @@ class Engine:
     def _layer_times(self, variant: str, start, times: dict, stem=None) -> None:
         """Fold one forward pass's per-row times into the running means of ``layer_ms``; rows
         a stem took from another variant cost what they cost there."""
-        if self.device.type == "cuda" and times:
-            torch.cuda.synchronize(self.device)
+        if self.device.type == "cuda" and times:   # this thread's stream (not the meter's)
+            torch.cuda.current_stream(self.device).synchronize()
         per = self.layer_ms.setdefault(variant, {})
         for r in stem.rows if stem is not None else ():
             if r in self.layer_ms.get(stem.source, {}):

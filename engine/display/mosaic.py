@@ -18,7 +18,8 @@ uint8 tiles leave it. ``max_side`` shrinks each map by a whole factor (area aver
 mosaic fits that many pixels: for the live display, where a mosaic is never shown larger than a
 screen cell. On the CPU a channels-last map is shrunk before the conversion (one OpenCV resize
 of a many-channel image, 30% cheaper than converting all of it first), a channels-first one
-after it; the ranges are always the map's own, at native resolution.
+after it; the ranges are always the map's own, at native resolution. (A NaN or inf in a
+channels-last map spreads to its block there: the block shows 0, or 255 for inf.)
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import nullcontext
 
+import torch
 from torch import nn
 
 from engine.errors import PoolScopeError
@@ -33,7 +35,8 @@ class LiveMeasures:
 
     def __init__(self, network, models: dict[str, nn.Module], device, memory_format,
                  seed: int = 0):
-        self.network, self._models = network, models
+        self.network, self.device = network, torch.device(device)
+        self._stream = None   # a CUDA device: the meter's own stream
         self.meter = Meter(network, {n: shared_copy(m) for n, m in models.items()}, device,
                            memory_format, seed=seed)
         self.measures: Measures | None = None
@@ -47,17 +50,30 @@ class LiveMeasures:
         within ``budget`` of the time (see the class docstring); the job's milliseconds, or
         None if none was due."""
         ms = None
-        with self.lock:
+        with self.lock, self._own_stream():
             self._throttle.budget = 1.0 if again else budget
             if (history and every and count % every == 1 % every
                     and self._throttle.due(None, time.perf_counter())):
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.thread_time()
                 self.measures = self._guard(self.meter.tick, step)
-                self._throttle.ran(None, t0, time.perf_counter())
-                ms = (time.perf_counter() - t0) * 1000.0
+                # the budget is a share of a core: this thread's CPU time, not its wall time
+                # (a worker at a lower priority may wait for the CPU longer than it uses it)
+                end = time.perf_counter()
+                self._throttle.ran(None, end - (time.thread_time() - cpu0), end)
+                ms = (end - t0) * 1000.0
             if history and every and again and self.meter.pairs_short(step):
                 self.measures = self._guard(self.meter.top_up, step)  # frozen: 200 pairs soon
         return ms
+
+    def _own_stream(self):
+        """On a CUDA device, the meter's kernels on a stream of their own (after the frame's
+        forward passes), so the forward passes' thread never waits for them."""
+        if self.device.type != "cuda":
+            return nullcontext()
+        if self._stream is None:
+            self._stream = torch.cuda.Stream(self.device)
+        self._stream.wait_stream(torch.cuda.default_stream(self.device))
+        return torch.cuda.stream(self._stream)
 
     def warm(self) -> None:
         """Trace what the meter traces once, now (in the forward passes' thread)."""
@@ -85,5 +101,5 @@ class LiveMeasures:
         except PoolScopeError:
             raise
         except Exception as e:  # noqa: BLE001 - a user's model may fail on a shifted input
-            raise failure(e, nn.ModuleDict(self._models),
+            raise failure(e, nn.ModuleDict(self.meter.models),
                           f"{self.network.spec.name}: measuring") from None

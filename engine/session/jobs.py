@@ -67,9 +67,12 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
                 once(n)
                 n += 1
         finally:
-            for p in (pipe, measurer):
-                if p is not None:
-                    p.close()   # the last frame's mosaics are part of the time
+            try:
+                if pipe is not None:
+                    pipe.close()   # the last frame's mosaics are part of the time
+            finally:
+                if measurer is not None:
+                    measurer.close()
         took = time.perf_counter() - t0
     return EngineRated(n, took, bare, busy)
 

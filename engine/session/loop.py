@@ -33,6 +33,7 @@ from engine.session.messages import Failed
 from engine.session.session import Session
 
 STOP = "stop"  # put in the queue after setting ``stop``, to wake a loop waiting for commands
+MEASURED = "measured"  # put in the queue by the measures' worker after each frame's measures
 HOLD_S = 0.1   # the longest a step is held back for a window that is behind
 POLL_S = 0.002  # how often a held step asks again
 
@@ -69,8 +70,16 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             command = _next_command(inbox, POLL_S if holding else wait)
             if stop.is_set() or command == STOP:
                 break
+            if command == MEASURED:
+                # measures came in: if no step is coming (a frozen frame settled, a stream
+                # that ended), the last frame's view again, with them
+                again = session.refill(always=True) if session.next_step_in() is None else None
+                if again is not None:
+                    finisher.put(again)
+                continue
             if command is not None:
                 finisher.drain()  # the command acts on the last frame, mosaics and all
+                measurer.drain()  # ... and its measures (a new engine never meets an old tick)
                 on_events(_guard(session.handle, command))
                 refill = session.refill() if inbox.empty() else None
                 if refill is not None:  # rows that came on screen, from the last frame
@@ -85,11 +94,17 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if finish is not None:
                 finisher.put(finish)
             if measure is not None:   # the frame's live measures, unless some are still running
-                measurer.offer(measure)
+                measurer.offer(lambda m=measure: _then(m(), inbox.put, MEASURED))
     finally:
         finisher.close()
         measurer.close()
         session.close()
+
+
+def _then(result, call, arg):
+    """``result``, after ``call(arg)``."""
+    call(arg)
+    return result
 
 
 def _next_command(inbox: queue.Queue, wait: float | None):

@@ -96,15 +96,17 @@ class Stepping:
         return self._finisher(forwarded, shown), (self._measurer(forwarded)
                                                   if e.config.measure_every else None)
 
-    def refill(self) -> Finish | None:
+    def refill(self, always: bool = False) -> Finish | None:
         """The last frame again, at once, with the rows now on screen that its view lacks (or
-        at the size they are now drawn); None if it has them all. For a slow network, whose
-        next frame may be a second away, after the window scrolled or resized."""
+        at the size they are now drawn); None if it has them all (``always``: even then, with
+        the newest live measures). For a slow network, whose next frame may be a second away,
+        after the window scrolled or resized; and for a frozen frame's last measures."""
         if self._last_step is None or self._last_step[0] is not self.engine:
             return None
         e, forwarded, shown = self._last_step
         rows = tuple(ly for ly in e.layers if e.view_rows is None or ly.name in e.view_rows)
-        if set(rows) <= set(forwarded.rows) and e.config.max_side == forwarded.max_side:
+        if not always and set(rows) <= set(forwarded.rows) \
+                and e.config.max_side == forwarded.max_side:
             return None
         self._seq += 1
         forwarded = replace(forwarded, rows=rows, max_side=e.config.max_side)

@@ -285,3 +285,31 @@ def test_the_meter_runs_copies_of_the_engine_s_models_with_the_same_weights():
             assert all(a is b for a, b in zip(copy.parameters(), model.parameters(),
                                               strict=True))
             assert torch.equal(copy(x), model(x))
+
+
+def test_a_frozen_frame_s_last_measures_reach_the_screen():
+    """Once a frozen frame settles no step follows; the view of its last measures still goes
+    out (the last frame's view again)."""
+    session = Session(EngineConfig(device="cpu", measure_every=1, input_size=32),
+                      "pattern:shapes,fps=1000")
+    inbox, stop, shown = queue.Queue(), threading.Event(), []
+    t = threading.Thread(target=run, args=(session, inbox, stop, lambda ev: None, shown.append))
+    t.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(shown) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        inbox.put(c.Freeze(True))
+        while time.monotonic() < deadline and not (
+                session.engine is not None and session.next_step_in() is None):
+            time.sleep(0.05)
+        time.sleep(0.5)      # the last measures' view
+        last = shown[-1]
+        final = session.engine.measures
+    finally:
+        stop.set()
+        inbox.put(STOP)
+        t.join(10)
+    assert not t.is_alive() and final is not None
+    assert last.result.measures is final
+    assert session.engine.meter.complete_on(session.engine.last)
