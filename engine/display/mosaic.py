@@ -38,7 +38,7 @@ import cv2  # noqa: E402
 
 NORM_MODES = ("shared", "layer", "channel")
 GAP = 1  # pixels between tiles
-CV_CHANNELS = 512  # the most channels an OpenCV image has (CV_CN_MAX)
+CV_CHANNELS = 128  # the most channels an OpenCV image has (CV_CN_MAX: 128 in OpenCV 5, was 512)
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,15 @@ def test_a_channels_last_map_shrinks_as_a_channels_first_one_within_a_level():
     h, w = exact.shape[1:]
     assert np.abs(last.image[:h, :w].astype(int) - want[0]).max() == 0
     assert last.image.shape == (rows * (h + 1) - 1, cols * (w + 1) - 1)
+
+
+@pytest.mark.parametrize("channels", [1, 128, 129, 256, 512])
+def test_a_shrunk_channels_last_map_of_any_width_is_made(channels):
+    """OpenCV takes images of at most 128 channels (its CV_CN_MAX); wider maps (ResNet's 256
+    and 512) take the channels-first way, with the same result within a level."""
+    x, side = torch.rand(1, channels, 14, 14), 8 if channels == 1 else 64
+    last = mz.layer_mosaics({"v": x.contiguous(memory_format=torch.channels_last)[0]},
+                            max_side=side)["v"]
+    first = mz.layer_mosaics({"v": x[0].contiguous()}, max_side=side)["v"]
+    assert last.shrink == first.shrink > 1 and last.image.shape == first.image.shape
+    assert np.abs(last.image.astype(int) - first.image.astype(int)).max() <= 1
