@@ -81,7 +81,8 @@ def tune_host_allocator() -> bool:
     glibc serves blocks above a threshold with fresh ``mmap`` pages and unmaps them on free, so
     every frame pays page faults for every large activation; measured here that doubles the time
     of a blur-pool forward pass on the CPU. Raising the mmap and trim thresholds makes the
-    allocator reuse the same memory frame after frame. Returns True if the setting took.
+    allocator reuse the same memory frame after frame, and every thread shares one heap. Call
+    it before a process starts its threads. Returns True if the settings took.
     """
     import ctypes
     import sys
@@ -92,9 +93,12 @@ def tune_host_allocator() -> bool:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
+    m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8
     ok = libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
     ok &= libc.mallopt(m_trim_threshold, 512 * 1024 * 1024)
+    # one heap for every thread: the measures' and the mosaics' workers would each get an
+    # arena of their own, each keeping its own high-water mark (+41 MB over 3,000 frames)
+    ok &= libc.mallopt(m_arena_max, 1)
     return bool(ok)
 
 

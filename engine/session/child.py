@@ -21,6 +21,7 @@ import queue
 import sys
 import threading
 
+from engine.device import tune_host_allocator
 from engine.session import loop
 from engine.session.messages import Failed
 from engine.session.session import Session
@@ -38,6 +39,7 @@ def qt_modules() -> list[str]:
 def serve(conn, config, source: str | None) -> None:
     """Run a :class:`Session` on ``config`` and ``source`` until the window says stop."""
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    tune_host_allocator()   # before this process starts its threads
     inbox: queue.Queue = queue.Queue()
     stop = threading.Event()
     lock = threading.Lock()
