@@ -49,11 +49,12 @@ class LiveMeasures:
         """The jobs due on ``step``, the ``count``-th step, at most every ``every``-th frame and
         within ``budget`` of the time (see the class docstring); the job's milliseconds, or
         None if none was due."""
+        if not (history and every):
+            return None
         ms = None
         with self.lock, self._own_stream():
             self._throttle.budget = 1.0 if again else budget
-            if (history and every and count % every == 1 % every
-                    and self._throttle.due(None, time.perf_counter())):
+            if count % every == 1 % every and self._throttle.due(None, time.perf_counter()):
                 t0, cpu0 = time.perf_counter(), time.thread_time()
                 self.measures = self._guard(self.meter.tick, step)
                 # the budget is a share of a core: this thread's CPU time, not its wall time
@@ -61,7 +62,7 @@ class LiveMeasures:
                 end = time.perf_counter()
                 self._throttle.ran(None, end - (time.thread_time() - cpu0), end)
                 ms = (end - t0) * 1000.0
-            if history and every and again and self.meter.pairs_short(step):
+            if again and self.meter.pairs_short(step):
                 self.measures = self._guard(self.meter.top_up, step)  # frozen: 200 pairs soon
         return ms
 

@@ -74,12 +74,12 @@ def plan(tr: Trace, layers: list[Layer] | tuple[Layer, ...], groups: dict[str, l
     fixed = {id(t) for t in (*tr.model.parameters(), *tr.model.buffers())}
     stems: dict[str, Stem] = {}
     for v in order[1:]:
-        best = None
+        best, first = None, None
         for i, layer in enumerate(layers):
             source = _source(groups, layer.name, v, order)
-            if source is None or any(_source(groups, ly.name, v, order) != source
-                                     for ly in layers[:i]):
-                break   # from here on this variant differs (or its sources do)
+            first = first or source
+            if source is None or source != first:
+                break   # from here on this variant differs (or its source does)
             stubs = None if layer.clone else cut(tr, layer, fixed)
             if stubs is not None:
                 best = Stem(source, layer.name, tuple(ly.name for ly in layers[: i + 1]), stubs)

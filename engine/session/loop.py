@@ -53,8 +53,12 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
     def failed(e: Exception) -> None:
         on_events([Failed(f"{type(e).__name__}: {e}")])
 
+    def measured(finished) -> None:
+        done(finished)
+        inbox.put(MEASURED)
+
     finisher = Pipeline(done, failed)
-    measurer = Pipeline(done, failed, name="measure", nice=MEASURE_NICE)
+    measurer = Pipeline(measured, failed, name="measure", nice=MEASURE_NICE)
     try:
         on_events(_guard(session.start))
         held_since, after_command = None, False
@@ -94,17 +98,11 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if finish is not None:
                 finisher.put(finish)
             if measure is not None:   # the frame's live measures, unless some are still running
-                measurer.offer(lambda m=measure: _then(m(), inbox.put, MEASURED))
+                measurer.offer(measure)
     finally:
         finisher.close()
         measurer.close()
         session.close()
-
-
-def _then(result, call, arg):
-    """``result``, after ``call(arg)``."""
-    call(arg)
-    return result
 
 
 def _next_command(inbox: queue.Queue, wait: float | None):

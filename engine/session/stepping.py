@@ -36,11 +36,11 @@ class Stepping:
     def step(self) -> tuple[Shown | None, list]:
         """Step the engine on the next frame (or the frozen one): the view and the events
         (the frame's live measures come before its view here, so the view shows them)."""
-        finish, events, after = self.begin_step()
+        finish, events, measure = self.begin_step()
         if finish is None:
             return None, events
-        if after is not None:
-            events += after()[1]
+        if measure is not None:
+            events += measure()[1]
         shown, more = finish()
         return shown, events + more
 
@@ -51,9 +51,9 @@ class Stepping:
         if self.engine is None or self.source is None:
             return None, self._take(), None
         self._dirty = False
-        finish = after = None
+        finish = measure = None
         try:
-            finish, after = self._forward_once()
+            finish, measure = self._forward_once()
         except SourceError as e:  # the source failed (e.g. a camera unplugged)
             self._events.append(Failed(str(e)))
             self.source.close()
@@ -62,7 +62,7 @@ class Stepping:
             self._events.append(Failed(str(e)))
         except Exception as e:  # noqa: BLE001 - a session must never die silently
             self._events.append(Failed(one_line(e)))
-        return finish, self._take(), after
+        return finish, self._take(), measure
 
     def _forward_once(self) -> tuple[Finish, Finish | None]:
         e = self.engine
@@ -117,29 +117,12 @@ class Stepping:
     def _finisher(self, forwarded, shown: Shown) -> Finish:
         """The second half: ``shown`` with the result ``forwarded`` finishes into."""
         e = self.engine
-
-        def finish() -> tuple[Shown | None, list]:
-            try:
-                return replace(shown, result=e.finish(forwarded)), []
-            except PoolScopeError as x:
-                return None, [Failed(str(x))]
-            except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
-                return None, [Failed(one_line(x))]
-        return finish
+        return lambda: _reported(lambda: replace(shown, result=e.finish(forwarded)))
 
     def _measurer(self, forwarded) -> Finish:
         """The frame's live measures (no view; a failure is an event)."""
         e = self.engine
-
-        def measure() -> tuple[None, list]:
-            try:
-                e.measure_frame(forwarded)
-                return None, []
-            except PoolScopeError as x:
-                return None, [Failed(str(x))]
-            except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
-                return None, [Failed(one_line(x))]
-        return measure
+        return lambda: _reported(lambda: e.measure_frame(forwarded))
 
     def _view(self, frame: Frame) -> Frame:
         """The frame as it goes to the engine: mirrored, and nudged while frozen."""
@@ -151,6 +134,16 @@ class Stepping:
 
     def _mirrored(self, frame: Frame) -> np.ndarray:
         return frame.image[:, ::-1] if self._mirror else frame.image
+
+
+def _reported(call: Callable[[], Shown | None]) -> tuple[Shown | None, list]:
+    """``(call(), [])``, or ``(None, [Failed(why)])`` if it raises: the next frame goes on."""
+    try:
+        return call(), []
+    except PoolScopeError as x:
+        return None, [Failed(str(x))]
+    except Exception as x:  # noqa: BLE001 - reported; the next frame goes on
+        return None, [Failed(one_line(x))]
 
 
 def _rate(times: deque) -> float | None:
