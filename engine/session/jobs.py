@@ -4,7 +4,7 @@ engine alone for ``bench --gui``. Each returns what answers it."""
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 
 from engine.busy_core import another_core_busy
 from engine.errors import PoolScopeError
@@ -44,16 +44,17 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
     beforehand; ``busy``: while another core is kept busy (:mod:`engine.busy_core`)."""
     if not frames:
         raise PoolScopeError("engine rate: no frame yet")
+    workers = ExitStack()   # the pipelines of a pipelined run
     if bare:
         inputs = [engine.prepare(f.image) for f in frames]
 
         def once(i: int) -> None:
             engine.bare_forward(inputs[i % len(inputs)])
         once(0)   # warm: the first pass after steps may allocate
-        pipe = measurer = None
     else:
-        pipe = Pipeline(lambda result: None)
-        measurer = Pipeline(lambda result: None, name="measure", nice=MEASURE_NICE)
+        pipe = workers.enter_context(Pipeline(lambda result: None))
+        measurer = workers.enter_context(Pipeline(lambda result: None, name="measure",
+                                                  nice=MEASURE_NICE))
 
         def once(i: int) -> None:
             forwarded = engine.forward(frames[i % len(frames)])
@@ -62,17 +63,10 @@ def engine_rate(engine, frames: list, seconds: float, cancel, bare: bool = False
                 measurer.offer(lambda: engine.measure_frame(forwarded))
     with another_core_busy() if busy else nullcontext():
         n, t0 = 0, time.perf_counter()
-        try:
+        with workers:   # closed (the last frame's mosaics done) within the time
             while (time.perf_counter() - t0 < seconds or n < 3) and not cancel():
                 once(n)
                 n += 1
-        finally:
-            try:
-                if pipe is not None:
-                    pipe.close()   # the last frame's mosaics are part of the time
-            finally:
-                if measurer is not None:
-                    measurer.close()
         took = time.perf_counter() - t0
     return EngineRated(n, took, bare, busy)
 
