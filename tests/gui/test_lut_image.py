@@ -67,3 +67,32 @@ def test_set_rect_stretches_the_image_and_bad_shapes_are_refused():
     assert item.mapRectToParent(item.boundingRect()) == QRectF(5, 5, 40, 20)
     with pytest.raises(ValueError):
         item.setImage(np.zeros((4, 4, 2), np.uint8))
+
+
+def test_a_new_frame_is_painted_not_the_copy_of_the_last(qtbot):
+    """The 32-bit copy made at a paint is dropped by a new frame and by a new table."""
+    lut, gray = colormap("magma").lut, colormap("grey").lut
+    item = LutImage(lut)
+    item.setImage(np.full((4, 4), 10, np.uint8))
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    box = w.addViewBox(invertY=True, enableMenu=False)
+    box.addItem(item)
+    w.resize(200, 100)
+    w.show()
+    qtbot.waitExposed(w)
+    box.setRange(QRectF(0, 0, 4, 4), padding=0)
+
+    def centre() -> list[int]:
+        img = w.grab().toImage()
+        return list(img.pixelColor(img.width() // 2, img.height() // 2).getRgb()[:3])
+
+    assert np.abs(np.subtract(centre(), lut[10])).max() <= 1
+    item.setImage(np.full((4, 4), 240, np.uint8))     # same size: same indexed QImage
+    assert np.abs(np.subtract(centre(), lut[240])).max() <= 1
+    item.setLookupTable(gray)
+    assert np.abs(np.subtract(centre(), gray[240])).max() <= 1
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[..., 2] = 150
+    item.setImage(rgb)
+    assert np.abs(np.subtract(centre(), [0, 0, 150])).max() <= 1
