@@ -10,9 +10,11 @@ the callbacks, which must take calls from two threads.
 A step is pipelined (:mod:`engine.pipeline`): this thread runs a frame's forward passes while
 a worker makes the mosaics of the frame before and hands its view to ``on_shown``, and another
 runs the live measures due on a frame if it is not still busy with earlier ones (a measure job
-then never holds a view back; the throttle keeps it to its share of the time). A command
-waits until the worker is idle, so it always acts on the last frame whole; after the last
-queued command, rows that came on screen are filled from the last frame at once
+then never holds a view back; the throttle keeps it to its share of the time). When the
+steps come faster than a screen shows them, the two halves run one after the other on this
+thread instead, so no frame ages while another is finished (:mod:`engine.session.overlap`).
+A command waits until the worker is idle, so it always acts on the last frame whole; after
+the last queued command, rows that came on screen are filled from the last frame at once
 (:meth:`Session.refill`).
 
 With ``may_step`` the runner holds the next step back while the window is behind (a view is
@@ -30,6 +32,7 @@ from collections.abc import Callable
 
 from engine.pipeline import MEASURE_NICE, Pipeline
 from engine.session.messages import Failed
+from engine.session.overlap import Overlap
 from engine.session.session import Session
 
 STOP = "stop"  # put in the queue after setting ``stop``, to wake a loop waiting for commands
@@ -58,6 +61,7 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
         inbox.put(MEASURED)
 
     finisher = Pipeline(done, failed)
+    overlap = Overlap()
     measurer = Pipeline(measured, failed, name="measure", nice=MEASURE_NICE)
     try:
         on_events(_guard(session.start))
@@ -72,6 +76,8 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             else:
                 held_since = None
             command = _next_command(inbox, POLL_S if holding else wait)
+            if command not in (None, MEASURED) or wait is None or wait > POLL_S:
+                overlap.interrupted()   # a command or an idle wait is no step period
             if stop.is_set() or command == STOP:
                 break
             if command == MEASURED:
@@ -93,16 +99,29 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if holding:
                 continue
             held_since, after_command = None, False
+            in_turn = overlap.started(time.monotonic())
             finish, events, measure = session.begin_step()
             on_events(events)
             if finish is not None:
-                finisher.put(finish)
+                _finish(finisher, finish, in_turn, done, failed)
             if measure is not None:   # the frame's live measures, unless some are still running
                 measurer.offer(measure)
     finally:
         finisher.close()
         measurer.close()
         session.close()
+
+
+def _finish(finisher: Pipeline, job, in_turn: bool, done, failed) -> None:
+    """Hand ``job`` to the worker, or (``in_turn``) run it here after the worker's last."""
+    if not in_turn:
+        finisher.put(job)
+        return
+    finisher.drain()
+    try:
+        done(job())
+    except Exception as e:  # noqa: BLE001 - as the worker does: reported, the loop goes on
+        failed(e)
 
 
 def _next_command(inbox: queue.Queue, wait: float | None):

@@ -1,0 +1,62 @@
+"""Whether a step's second half (mosaics, view) overlaps the next frame's forward passes.
+
+Overlapping the two halves on two threads (:mod:`engine.pipeline`) raises the rate when the
+forward passes are slow, at the price of a frame's age: the next frame is captured while this
+one is still being finished, and on a 2-core machine the two threads and the window share the
+cores, so each half runs slower. Once steps come faster than a screen shows frames, the extra
+rate is never seen and the age is. So :class:`Overlap` runs the halves one after the other
+while that still keeps :data:`LOW_FPS` steps a second, and overlaps them otherwise, with a
+band between the two rates so it does not flip back and forth: it tries the halves in turn
+when overlapped steps come faster than :data:`HIGH_FPS`, and after steps in turn fell below
+``LOW_FPS`` it overlaps for :data:`RETRY_S` before it tries again.
+
+Measured with ``bench --gui --no-measures`` (tiny, four variants, one torch thread, 2 cores):
+at 64x64 in turn 69 frames a second shown, latency p50/p95 18/23 ms; overlapped 85, 22/34 ms.
+At 224x224 in turn 30 frames a second against 39 overlapped, so it overlaps there.
+
+The step rate is a running average (over about ten steps) of the time between steps'
+starts, holds for a window that is behind included; a command or an idle wait between two
+steps is left out (:meth:`Overlap.interrupted`).
+"""
+
+from __future__ import annotations
+
+LOW_FPS = 60.0    # a screen's refresh rate: steps in turn while they keep up with it
+HIGH_FPS = 75.0   # overlapped steps faster than this: try them in turn
+RETRY_S = 10.0    # after steps in turn were too slow, overlap this long before trying again
+ALPHA = 0.1       # weight of the newest step period in the running average
+WARM = 10         # step periods seen (since the last switch) before deciding
+
+
+class Overlap:
+    """The loop's choice between overlapped and in-turn halves; see the module docstring."""
+
+    def __init__(self):
+        self.in_turn = False
+        self.period = 0.0       # running average of the time between steps' starts (s)
+        self.steps = 0          # periods in that average, since the last switch
+        self._last: float | None = None
+        self._retry_at = 0.0
+
+    def started(self, now: float) -> bool:
+        """A step begins at ``now`` (monotonic seconds): True to run its halves in turn."""
+        if self._last is not None:
+            gap = now - self._last
+            self.period = gap if self.steps == 0 else self.period + ALPHA * (gap - self.period)
+            self.steps += 1
+        self._last = now
+        if self.steps >= WARM and self.period > 0:
+            rate = 1.0 / self.period
+            if self.in_turn and rate < LOW_FPS:
+                self._switch(False)
+                self._retry_at = now + RETRY_S
+            elif not self.in_turn and rate > HIGH_FPS and now >= self._retry_at:
+                self._switch(True)
+        return self.in_turn
+
+    def interrupted(self) -> None:
+        """A command or an idle wait came between steps: that gap is no step period."""
+        self._last = None
+
+    def _switch(self, in_turn: bool) -> None:
+        self.in_turn, self.steps, self.period = in_turn, 0, 0.0
