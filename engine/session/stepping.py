@@ -22,7 +22,7 @@ from engine.errors import PoolScopeError, SourceError
 from engine.network.failures import one_line
 from engine.session.messages import Failed, Shown
 from engine.sources.frames import Frame
-from engine.sources.preprocess import fit_frame, shift_image
+from engine.sources.preprocess import fit_frame, mirror_image, shift_image
 
 Finish = Callable[[], tuple[Shown | None, list]]   # the second half: the view, and events
 
@@ -133,7 +133,7 @@ class Stepping:
         return Frame(np.ascontiguousarray(image), frame.index, frame.timestamp)
 
     def _mirrored(self, frame: Frame) -> np.ndarray:
-        return frame.image[:, ::-1] if self._mirror else frame.image
+        return mirror_image(frame.image) if self._mirror else frame.image
 
 
 def _reported(call: Callable[[], Shown | None]) -> tuple[Shown | None, list]:

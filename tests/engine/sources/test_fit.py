@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine.engine import Engine, EngineConfig
-from engine.sources.preprocess import fit_frame
+from engine.sources.preprocess import fit_frame, mirror_image
 
 
 def wide() -> np.ndarray:
@@ -54,3 +54,12 @@ def test_the_engine_and_the_command_line_fit_the_same_way(tmp_path, capsys):
         png = next(out.rglob("input.png"))
         got = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)
         assert (got == fit_frame(wide(), (32, 32), 3, fit)).all(), fit
+
+
+@pytest.mark.parametrize("shape", [(5, 7, 3), (5, 7), (6, 9, 4)])
+def test_mirror_image_flips_left_to_right_into_a_new_contiguous_array(shape):
+    image = np.arange(np.prod(shape), dtype=np.uint8).reshape(shape)
+    view = image[:, 1:]                      # not contiguous: taken as it is
+    out = mirror_image(view)
+    assert np.array_equal(out, view[:, ::-1]) and out.flags["C_CONTIGUOUS"]
+    assert not np.shares_memory(out, image)
