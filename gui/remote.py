@@ -147,7 +147,13 @@ class ProcessTransport(TransportSignals):
             if kind == "hello":
                 self.pid = msg[1]
             elif kind == "shown":
-                shown = self._last = unpack_shown(self._receiver.unpack(msg[1]), self._last)
+                try:
+                    shown = unpack_shown(self._receiver.unpack(msg[1]), self._last)
+                except Exception as e:  # noqa: BLE001 - one unreadable view: say so, go on
+                    self.failed.emit(f"cannot read a view from the engine: {type(e).__name__}: {e}")
+                    self._send("taken")    # the child sends the next one only after this
+                    continue
+                self._last = shown
                 with self._lock:
                     self._latest = shown
                 self.result_ready.emit()

@@ -87,3 +87,21 @@ def test_an_answer_crosses_the_pipe_with_its_figures(window, qtbot):
     assert all(f.png[:4] == b"\x89PNG" for f in answer.figures)
     start = window.frames_shown
     qtbot.waitUntil(lambda: window.frames_shown > start + 2, timeout=20_000)  # and it goes on
+
+
+def test_a_view_that_cannot_be_read_is_reported_and_the_next_ones_are_shown(
+        window, qtbot, monkeypatch):
+    import gui.remote as remote
+    real, failures = remote.unpack_shown, []
+
+    def unpack_once_broken(packed, last):
+        if not failures:
+            failures.append(1)
+            raise ValueError("a broken view")
+        return real(packed, last)
+
+    monkeypatch.setattr(remote, "unpack_shown", unpack_once_broken)
+    qtbot.waitUntil(lambda: "cannot read a view" in window.last_error, timeout=20_000)
+    assert "ValueError: a broken view" in window.last_error
+    start = window.frames_shown
+    qtbot.waitUntil(lambda: window.frames_shown >= start + 3, timeout=20_000)  # goes on
