@@ -8,7 +8,9 @@ and frames come out in order. Torch kernels and OpenCV release the GIL, so on a 
 a core to spare the step costs about its forward passes alone. ``done`` is called on the
 worker thread with what each job returns, and ``failed`` with any exception it raises (without
 ``failed``, the exception is raised again in the caller's thread by the next call).
-:meth:`drain` waits until the worker is idle (before a command changes what a job reads).
+:meth:`run_here` runs a job on the caller's thread instead, in order after the worker's (when
+the two halves are better run in turn: :mod:`engine.session.overlap`). :meth:`drain` waits
+until the worker is idle (before a command changes what a job reads).
 :meth:`offer` hands over a job only if the worker is idle: for work that may be skipped (the
 live measures, on a worker of their own, so a long job never holds a view back). ``nice``
 lowers the worker's scheduling priority (Linux: that thread only), so that work takes the
@@ -59,6 +61,17 @@ class Pipeline:
             self._job = job
             self._cond.notify_all()
             return True
+
+    def run_here(self, job: Callable[[], object]) -> None:
+        """Run ``job`` on the caller's thread, after the job in hand, with the same ``done``
+        and ``failed`` as the worker's jobs (without ``failed``, its exception is raised)."""
+        self.drain()
+        try:
+            self._done(job())
+        except Exception as e:  # noqa: BLE001 - as on the worker: reported, the caller goes on
+            if self._failed is None:
+                raise
+            self._failed(e)
 
     def drain(self) -> None:
         """Wait until the job in hand (if any) is finished."""

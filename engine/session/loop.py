@@ -103,25 +103,13 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             finish, events, measure = session.begin_step()
             on_events(events)
             if finish is not None:
-                _finish(finisher, finish, in_turn, done, failed)
+                (finisher.run_here if in_turn else finisher.put)(finish)
             if measure is not None:   # the frame's live measures, unless some are still running
                 measurer.offer(measure)
     finally:
         finisher.close()
         measurer.close()
         session.close()
-
-
-def _finish(finisher: Pipeline, job, in_turn: bool, done, failed) -> None:
-    """Hand ``job`` to the worker, or (``in_turn``) run it here after the worker's last."""
-    if not in_turn:
-        finisher.put(job)
-        return
-    finisher.drain()
-    try:
-        done(job())
-    except Exception as e:  # noqa: BLE001 - as the worker does: reported, the loop goes on
-        failed(e)
 
 
 def _next_command(inbox: queue.Queue, wait: float | None):

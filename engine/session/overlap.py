@@ -11,8 +11,9 @@ when overlapped steps come faster than :data:`HIGH_FPS`, and after steps in turn
 ``LOW_FPS`` it overlaps for :data:`RETRY_S` before it tries again.
 
 Measured with ``bench --gui --no-measures`` (tiny, four variants, one torch thread, 2 cores):
-at 64x64 in turn 69 frames a second shown, latency p50/p95 18/23 ms; overlapped 85, 22/34 ms.
-At 224x224 in turn 30 frames a second against 39 overlapped, so it overlaps there.
+at 64x64 in turn 95 frames a second shown, latency p50/p95 12/16 ms; overlapped in the same
+hour 85-88, 22/34 ms. At 224x224 in turn 30 frames a second against 39 overlapped (forced,
+to compare), so it overlaps there.
 
 The step rate is a running average (over about ten steps) of the time between steps'
 starts, holds for a window that is behind included; a command or an idle wait between two
