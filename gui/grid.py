@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 
 from engine import GAP, grid_for
 from gui.lut_image import LutImage
+from gui.plots import repaint_as_one
 
 ROW_H = 160.0
 COL_GAP = 12.0
@@ -91,6 +92,7 @@ class FeatureGrid(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        repaint_as_one(self)   # a new frame changes every cell
         self.setBackground((24, 24, 28))
         self.view = self.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.view.setMouseEnabled(True, True)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from gui.colors import dashed_pen, legend_html
 from gui.lut_image import LutImage
+from gui.plots import repaint_as_one
 
 BACKGROUND = (24, 24, 28)
 
@@ -17,13 +18,13 @@ BACKGROUND = (24, 24, 28)
 class InputPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = repaint_as_one(pg.GraphicsLayoutWidget())
         self.view.setBackground(BACKGROUND)
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.box.setMouseEnabled(False, False)
         self.image = LutImage()
         self.box.addItem(self.image)
-        self.colorbar = pg.GraphicsLayoutWidget()
+        self.colorbar = repaint_as_one(pg.GraphicsLayoutWidget())
         self.colorbar.setFixedHeight(36)
         self.colorbar.setBackground(BACKGROUND)
         self.colorbar_box = self.colorbar.addViewBox(enableMenu=False)

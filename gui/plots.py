@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsView
 
 from gui.colors import BACKGROUND, TEXT
 
@@ -15,9 +16,20 @@ TICK_FONT_PX = 12
 HOVER_PX = 14  # a point this close to the cursor (screen px) is read out
 
 
+def repaint_as_one(view: pg.GraphicsView) -> pg.GraphicsView:
+    """Repaint the one rectangle around everything that changed, not each changed item's own.
+
+    pyqtgraph's default (Qt's minimal update) paints a region of one rectangle per changed
+    item, and the raster engine clips every item against that many-rectangle region: a new
+    frame in the 32 cells of the grid then cost 7.4 ms to paint, against 1.4 ms in one
+    rectangle (tiny at 224x224, offscreen at 1920x1080)."""
+    view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+    return view
+
+
 def canvas() -> pg.GraphicsLayoutWidget:
     """A dark plotting canvas with small margins."""
-    w = pg.GraphicsLayoutWidget()
+    w = repaint_as_one(pg.GraphicsLayoutWidget())
     w.setBackground(BACKGROUND)
     w.ci.layout.setContentsMargins(2, 2, 2, 2)
     w.ci.layout.setSpacing(4)

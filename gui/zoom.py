@@ -12,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.lut_image import LutImage
+from gui.plots import repaint_as_one
 
 
 class ZoomImage(LutImage):
@@ -41,7 +42,7 @@ class ZoomStrip(QWidget):
         super().__init__(parent)
         self.title = QLabel("Click a channel in any mosaic to follow it here in every variant.")
         self.title.setWordWrap(True)   # a long caption (trained weights) never widens the window
-        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas = repaint_as_one(pg.GraphicsLayoutWidget())
         self.canvas.setBackground((24, 24, 28))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
