@@ -5,27 +5,30 @@ forward passes are slow, at the price of a frame's age: the next frame is captur
 one is still being finished, and on a 2-core machine the two threads and the window share the
 cores, so each half runs slower. Once steps come faster than a screen shows frames, the extra
 rate is never seen and the age is. So :class:`Overlap` runs the halves one after the other
-while that still keeps :data:`LOW_FPS` steps a second, and overlaps them otherwise, with a
-band between the two rates so it does not flip back and forth: it tries the halves in turn
-when overlapped steps come faster than :data:`HIGH_FPS`, and after steps in turn fell below
-``LOW_FPS`` it overlaps for :data:`RETRY_S` before it tries again.
+while that keeps :data:`LOW_FPS` steps a second, and overlaps them otherwise: overlapped steps
+faster than ``LOW_FPS`` try the halves in turn; after steps in turn fell below it, the halves
+overlap for :data:`RETRY_S` before the next try, so a network whose steps in turn are too slow
+does not flip back and forth (and a passing fall, such as the first live measure jobs making
+their buffers, costs no more than that).
 
-Measured with ``bench --gui --no-measures`` (tiny, four variants, one torch thread, 2 cores):
-at 64x64 in turn 95 frames a second shown, latency p50/p95 12/16 ms; overlapped in the same
-hour 85-88, 22/34 ms. At 224x224 in turn 30 frames a second against 39 overlapped (forced,
-to compare), so it overlaps there.
+Measured with ``bench --gui`` (tiny, four variants, one torch thread, 2 cores): at 64x64
+``--no-measures`` in turn 95 frames a second shown, latency p50/p95 12/16 ms; overlapped in the
+same hour 85-88, 22/34 ms. With live measures, in turn 92, 12/19 ms; overlapped 74-85,
+16-22/28-34 ms. At 224x224 in turn 30 frames a second against 39 overlapped (forced, to
+compare), so it overlaps there. (A first rule tried the halves in turn only above 75 overlapped
+steps a second, and averaged over ten steps: with measures at 64x64 it overlapped whole runs.)
 
-The step rate is a running average (over about ten steps) of the time between steps'
-starts, holds for a window that is behind included; a command or an idle wait between two
-steps is left out (:meth:`Overlap.interrupted`).
+The step rate is a running average of the time between steps' starts over about :data:`TAU`
+seconds (the mean of all since the last switch, until there are that many), holds for a window
+that is behind included; a command or an idle wait between two steps is left out
+(:meth:`Overlap.interrupted`).
 """
 
 from __future__ import annotations
 
 LOW_FPS = 60.0    # a screen's refresh rate: steps in turn while they keep up with it
-HIGH_FPS = 75.0   # overlapped steps faster than this: try them in turn
-RETRY_S = 10.0    # after steps in turn were too slow, overlap this long before trying again
-ALPHA = 0.1       # weight of the newest step period in the running average
+RETRY_S = 5.0     # after steps in turn were too slow, overlap this long before trying again
+TAU = 1.0         # seconds the running average of the step period reaches back over
 WARM = 10         # step periods seen (since the last switch) before deciding
 
 
@@ -43,15 +46,16 @@ class Overlap:
         """A step begins at ``now`` (monotonic seconds): True to run its halves in turn."""
         if self._last is not None:
             gap = now - self._last
-            self.period = gap if self.steps == 0 else self.period + ALPHA * (gap - self.period)
             self.steps += 1
+            weight = max(1.0 / self.steps, min(1.0, gap / TAU))  # a mean, then ~TAU seconds
+            self.period += weight * (gap - self.period)
         self._last = now
         if self.steps >= WARM and self.period > 0:
-            rate = 1.0 / self.period
-            if self.in_turn and rate < LOW_FPS:
+            fast = 1.0 / self.period >= LOW_FPS
+            if self.in_turn and not fast:
                 self._switch(False)
                 self._retry_at = now + RETRY_S
-            elif not self.in_turn and rate > HIGH_FPS and now >= self._retry_at:
+            elif not self.in_turn and fast and now >= self._retry_at:
                 self._switch(True)
         return self.in_turn
 
