@@ -1,9 +1,10 @@
 """The "Live" tab: one measure at a time, every variant in its colour.
 
 Left, the newest value along the rows (layers on x); right, small multiples: one plot per row
-with the recent history of the measure (x = measure update). Hovering reads out the nearest
-point. New measures are only collected on arrival; the plots are redrawn at most a few times a
-second, and only while the tab is on screen.
+with the recent history of the measure (x = measure updates ago, 0 the newest). Each plot's y
+range follows its data, changing only when they leave it or fill less than a third of it.
+Hovering reads out the nearest point. New measures are only collected on arrival; the plots
+are redrawn at most once a second, and only while the tab is on screen.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from collections import deque
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import METRICS
 from gui.colors import color, pen
@@ -126,7 +135,7 @@ class LivePlots(QWidget):
         self.profile.getViewBox().sigResized.connect(self._thin_ticks)
         self._thin_ticks()
         self.profile.setXRange(-0.5, len(rows) - 0.5, padding=0)
-        self.profile.enableAutoRange(axis="y")
+        _keep_axes(self.profile)
         for v in self.variants:
             c = self.profile.plot([], [], pen=pen(v, 2, self.variants), symbol="o", symbolSize=7,
                                   symbolBrush=pg.mkBrush(color(v, self.variants)),
@@ -139,6 +148,8 @@ class LivePlots(QWidget):
             p.getAxis("bottom").setHeight(22)
             for side in ("left", "bottom"):   # few ticks: small plots stay legible
                 p.getAxis(side).setTickDensity(0.5)
+            p.setXRange(1 - HISTORY, 0, padding=0.02)   # updates ago: the axis never moves
+            _keep_axes(p)
             for v in self.variants:
                 c = p.plot([], [], pen=pen(v, 2, self.variants), connect="finite")
                 self.curves[(layer, v)] = c
@@ -164,17 +175,25 @@ class LivePlots(QWidget):
             self.profile.setTitle(f"newest {metric.replace('_', ' ')} by site" + (
                 f" · {', '.join(absent)}: no site (it does not downsample)" if absent else ""),
                 color=(200, 200, 200), size="10pt")
-        for (layer, v), curve in self.curves.items():
-            points = hist.get((v, layer))
-            if points:
-                xs, ys = np.array(points, dtype=float).T
-                ok = np.isfinite(ys)
-                curve.setData(xs[ok], ys[ok])
+        for layer, p in self.plots.items():
+            ranges = []
+            for v in self.variants:
+                points = hist.get((v, layer))
+                if points:
+                    xs, ys = np.array(points, dtype=float).T
+                    ok = np.isfinite(ys)
+                    self.curves[(layer, v)].setData(xs[ok] - self.count, ys[ok])
+                    ranges.append(ys[ok])
+            _follow(p, ranges)
+        ranges = []
         for v, curve in self.profile_curves.items():
             ys = np.array([hist[(v, r)][-1][1] if (v, r) in hist else np.nan for r in rows])
             xs = np.arange(len(rows), dtype=float)
             ok = np.isfinite(ys)  # NaN: not measurable there (e.g. a 1x1 map)
             curve.setData(xs[ok], ys[ok])
+            ranges.append(ys[ok])
+        if self.profile is not None:
+            _follow(self.profile, ranges)
 
     def _thin_ticks(self, *_) -> None:
         """Row names under the profile, as many as fit without touching (every k-th)."""
@@ -190,8 +209,9 @@ class LivePlots(QWidget):
 
     def _describe_history(self, key, x: float, y: float) -> str:
         v, layer = key
-        return (f"{v} · {layer} · {self.chosen} = {y:.4g} {self._scale()}  (measure update "
-                f"{x:.0f})")
+        ago = -round(x)
+        return (f"{v} · {layer} · {self.chosen} = {y:.4g} {self._scale()}  "
+                f"({'newest' if ago == 0 else f'{ago} measure updates ago'})")
 
     def _describe_profile(self, key, x: float, y: float) -> str:
         rows = self._rows(self.chosen)
@@ -200,6 +220,28 @@ class LivePlots(QWidget):
 
     def _scale(self) -> str:
         return f"({LIVE[self.chosen].scale()})"
+
+
+def _keep_axes(plot: pg.PlotItem) -> None:
+    """Draw the plot's axes once into pixmaps, again only when its range changes: replaying
+    their labels on every repaint was most of a redraw (18 axes, 33-38 ms a second)."""
+    plot.disableAutoRange()
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _follow(plot: pg.PlotItem, values: list[np.ndarray]) -> None:
+    """A y range that holds ``values``: kept while it does and they fill a third of it, so
+    the axis (and its pixmap) changes only when the data moved."""
+    values = [v for v in values if v.size]
+    if not values:
+        return
+    lo, hi = min(float(v.min()) for v in values), max(float(v.max()) for v in values)
+    (y0, y1) = plot.getViewBox().viewRange()[1]
+    span = max(hi - lo, 1e-9 * max(1.0, abs(hi)))
+    if lo < y0 or hi > y1 or span < (y1 - y0) / 3:
+        pad = 0.1 * span
+        plot.setYRange(lo - pad, hi + pad, padding=0)
 
 
 def _short(layer: str) -> str:

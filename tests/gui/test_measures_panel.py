@@ -85,6 +85,31 @@ def test_live_plots_fill_with_the_measures_and_read_out_on_hover(mwin, qtbot):
     assert len(ys) == 4 and np.isfinite(ys).all() and (0 <= ys).all() and (ys <= 1).all()
 
 
+def test_live_history_ends_at_zero_and_its_y_range_moves_only_with_the_data(mwin, qtbot):
+    """x counts measure updates back from the newest (0); a redraw whose values stay inside
+    the y range and fill a third of it keeps the range (and the axis drawn as it was)."""
+    from gui.live_plots import HISTORY, _follow
+
+    live = mwin.measures_panel.live
+    qtbot.waitUntil(lambda: live.count >= 3 and all(
+        len(_finite(live.curves.get(("features.2", v)))) >= 2 for v in mwin.info.variants),
+        timeout=60_000)
+    live.redraw(force=True)
+    xs, _ = live.curves[("features.2", "max")].getData()
+    assert xs.max() <= 0 and xs.min() >= 1 - HISTORY and xs.max() > -live.count
+    p = live.plots["features.2"]
+    y0, y1 = p.getViewBox().viewRange()[1]
+    span = y1 - y0
+    _follow(p, [np.array([y0 + 0.3 * span, y0 + 0.7 * span])])   # inside, 40% of it
+    assert p.getViewBox().viewRange()[1] == [y0, y1]
+    _follow(p, [np.array([y0 + 0.3 * span, y1 + span])])         # one value above it
+    lo, hi = p.getViewBox().viewRange()[1]
+    assert lo <= y0 + 0.3 * span and hi >= y1 + span
+    _follow(p, [np.array([0.5, 0.5 + 1e-3 * span])])             # far narrower: zooms in
+    lo, hi = p.getViewBox().viewRange()[1]
+    assert lo <= 0.5 and 0.5 + 1e-3 * span <= hi and hi - lo < span / 10
+
+
 def test_network_tab_shows_consistency_and_the_diagonal_test(mwin, qtbot):
     net = _tab(mwin, "Network")
     variants = mwin.info.variants
