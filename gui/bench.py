@@ -9,7 +9,9 @@ forward passes on them, in the same thread with the same thread count), so drift
 machine's speed, large on shared virtual machines, hits every rate alike. On a CPU with a core
 to spare a fourth phase times the bare forwards again while another process spins on that core
 (``forward_fps_core_busy``): the limit for a window whose drawing keeps a second core busy.
-Measuring starts after a warm-up (10 frames, and every live measure job run once). Memory is
+Measuring starts after a warm-up (10 frames, every live measure job run once, and the
+session's choice of overlapped or in-turn halves made: ``in_turn_share`` says which the
+displayed frames had, :mod:`engine.session.overlap`). Memory is
 measured for the window's process and the engine's, each on its own, and its growth counted
 from the 500th displayed frame. Prints the figures and, last, one JSON object (``displayed_fps``,
 ``engine_fps``, ``forward_fps``, ``forward_fps_core_busy``, ``ratio``, ``forward_ratio``,
@@ -49,6 +51,7 @@ def rss_mb(pids: tuple = ("self",)) -> float:
 DISPLAY_S = 3.0   # one display phase
 ENGINE_S = 1.5    # one engine-alone phase after it, then one of bare forward passes
 GROWTH_FROM = 500  # memory growth is counted from this displayed frame
+SETTLE_S = 30.0    # the warm-up waits at most this long for the loop's choice of halves
 
 
 def _pct(values: list, q: float) -> float:
@@ -93,6 +96,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
                 "engine": round(rss_mb((pid,)), 1) if pid else None}
 
     s: dict = {"phase": "warmup", "shown": 0, "shown_s": 0.0, "lat": [], "gaps": [],
+               "in_turn": 0, "t0": time.perf_counter(),
                "curve": [], "rated": {(False, False): [0, 0.0], (True, False): [0, 0.0],
                                       (True, True): [0, 0.0]}}
     spare = spare_core(config.threads or _torch_threads())
@@ -104,11 +108,15 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         s.update(phase="display", t=time.perf_counter(), n=window.frames_shown, prev=None)
 
     def warmed_up() -> bool:
-        """10 frames shown, and every live measure job run once: their first-use buffers
-        (a trace per variant, the batches) are the heap's high-water mark, not growth."""
+        """10 frames shown, every live measure job run once (their first-use buffers, a trace
+        per variant and the batches, are the heap's high-water mark, not growth), and the
+        loop's choice of overlapped or in-turn halves made (engine.session.overlap: it tries
+        both first; at most SETTLE_S)."""
         last = window.last
-        return window.frames_shown >= 10 and (
-            not config.measure_every or (last is not None and last.stats.get("measures_cycled")))
+        settled = last is not None and (last.stats.get("halves_settled") is not False
+                                        or time.perf_counter() - s["t0"] > SETTLE_S)
+        return window.frames_shown >= 10 and settled and (
+            not config.measure_every or last.stats.get("measures_cycled"))
 
     def on_frame(latency: float) -> None:
         now = time.perf_counter()
@@ -121,6 +129,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         if s["phase"] != "display":
             return
         s["lat"].append(latency)
+        s["in_turn"] += bool(window.last is not None and window.last.stats.get("in_turn"))
         if s["prev"] is not None:
             s["gaps"].append(now - s["prev"])
         s["prev"] = now
@@ -185,6 +194,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "rss_mb_at_frame_500": base,
         "rss_mb_end": s["rss1"],
         "growth_mb_from_frame_500": growth,
+        "in_turn_share": round(s["in_turn"] / max(1, len(s["lat"])), 3),
         "warmup_frames": s["warmup_frames"],
         "frames": s["shown"],
         "engine_frames": s["rated"][False, False][0],
@@ -207,7 +217,8 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
             f"{result['forward_ratio_core_busy']:.3f}")
     out(f"latency capture -> screen: p50 {result['latency_ms_p50']} ms, p95 "
         f"{result['latency_ms_p95']} ms, p99 {result['latency_ms_p99']} ms; frame interval "
-        f"p99 {result['interval_ms_p99']} ms")
+        f"p99 {result['interval_ms_p99']} ms; halves in turn for "
+        f"{100 * result['in_turn_share']:.0f}% of frames")
     out(f"memory (window, engine) {result['rss_mb_start']} -> {result['rss_mb_end']} MB over "
         f"{result['frames']} frames; growth from frame {GROWTH_FROM}: {growth}")
     out(json.dumps(result))

@@ -10,9 +10,11 @@ the callbacks, which must take calls from two threads.
 A step is pipelined (:mod:`engine.pipeline`): this thread runs a frame's forward passes while
 a worker makes the mosaics of the frame before and hands its view to ``on_shown``, and another
 runs the live measures due on a frame if it is not still busy with earlier ones (a measure job
-then never holds a view back; the throttle keeps it to its share of the time). When the
-steps come faster than a screen shows them, the two halves run one after the other on this
-thread instead, so no frame ages while another is finished (:mod:`engine.session.overlap`).
+then never holds a view back; the throttle keeps it to its share of the time). When steps
+in turn keep up with a screen, or come about as fast as overlapped ones (small maps, whose
+halves are mostly Python and take turns on the GIL anyway), the two halves run one after the
+other on this thread instead, so no frame ages while another is finished
+(:mod:`engine.session.overlap` measures both ways and keeps the better).
 A command waits until the worker is idle, so it always acts on the last frame whole; after
 the last queued command, rows that came on screen are filled from the last frame at once
 (:meth:`Session.refill`).
@@ -90,7 +92,10 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if command is not None:
                 finisher.drain()  # the command acts on the last frame, mosaics and all
                 measurer.drain()  # ... and its measures (a new engine never meets an old tick)
+                built = (session.engine, session.source)
                 on_events(_guard(session.handle, command))
+                if session.engine is not built[0] or session.source is not built[1]:
+                    overlap = Overlap()   # another network or source: both rates anew
                 refill = session.refill() if inbox.empty() else None
                 if refill is not None:  # rows that came on screen, from the last frame
                     finisher.put(refill)
@@ -100,6 +105,7 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
                 continue
             held_since, after_command = None, False
             in_turn = overlap.started(time.monotonic())
+            session.halves = (in_turn, overlap.settled)
             finish, events, measure = session.begin_step()
             on_events(events)
             if finish is not None:

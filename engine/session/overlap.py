@@ -1,35 +1,46 @@
 """Whether a step's second half (mosaics, view) overlaps the next frame's forward passes.
 
 Overlapping the two halves on two threads (:mod:`engine.pipeline`) raises the rate when the
-forward passes are slow, at the price of a frame's age: the next frame is captured while this
-one is still being finished, and on a 2-core machine the two threads and the window share the
-cores, so each half runs slower. Once steps come faster than a screen shows frames, the extra
-rate is never seen and the age is. So :class:`Overlap` runs the halves one after the other
-while that keeps :data:`LOW_FPS` steps a second, and overlaps them otherwise: overlapped steps
-faster than ``LOW_FPS`` try the halves in turn; after steps in turn fell below it, the halves
-overlap for :data:`RETRY_S` before the next try, so a network whose steps in turn are too slow
-does not flip back and forth (and a passing fall, such as the first live measure jobs making
-their buffers, costs no more than that).
+forward passes are long and release the GIL, at the price of a frame's age: the next frame is
+captured while this one is still being finished. When both halves are mostly Python (small
+maps), the two threads take turns on the GIL anyway, each hand-over costs, and on a 2-core
+machine the window shares the cores: overlapped steps are then slower than steps in turn. Which
+one wins depends on the network, the input size and the machine, so :class:`Overlap` measures
+both and keeps the better:
 
-Measured with ``bench --gui`` (tiny, four variants, one torch thread, 2 cores): at 64x64
-``--no-measures`` in turn 95 frames a second shown, latency p50/p95 12/16 ms; overlapped in the
-same hour 85-88, 22/34 ms. With live measures, in turn 92, 12/19 ms; overlapped 74-85,
-16-22/28-34 ms. At 224x224 in turn 30 frames a second against 39 overlapped (forced, to
-compare), so it overlaps there. (A first rule tried the halves in turn only above 75 overlapped
-steps a second, and averaged over ten steps: with measures at 64x64 it overlapped whole runs.)
+* in turn while that keeps :data:`LOW_FPS` steps a second (a screen shows no more);
+* otherwise the faster of the two, where steps in turn count as faster down to :data:`MARGIN`
+  of the overlapped rate (their frames are fresher), and a mode is left only for one better by
+  :data:`HYSTERESIS`;
+* the mode not in use is tried again once its rate is :data:`RETRY_S` old; each trial it loses
+  doubles that wait for it, up to :data:`RETRY_MAX_S` (a win sets it back), so a 224x224
+  network spends about a second in turn every 20 s once it has learnt that overlap wins there.
 
-The step rate is a running average of the time between steps' starts over about :data:`TAU`
-seconds (the mean of all since the last switch, until there are that many), holds for a window
-that is behind included; a command or an idle wait between two steps is left out
-(:meth:`Overlap.interrupted`).
+Measured with ``bench --gui`` (tiny, four variants, one torch thread, 2-core AMD EPYC, 1920x1080
+offscreen), the two modes forced in turn: at 64x64 ``--no-measures`` overlapped 47-55 frames a
+second shown, latency p95 44-53 ms; in turn 62-68, 23-25 ms. With live measures, overlapped 48
+(p95 52 ms), in turn 45 (39 ms). At 224x224 overlapped 0.79 of the bare forward rate, in turn
+0.70. (The rule before this one tried the halves in turn only when overlapped steps kept 60 a
+second: on this machine they never did at 64x64, so it never found the faster mode.)
+
+The step rate of a mode is a running average of the time between steps' starts over about
+:data:`TAU` seconds (the mean of all since the switch, until there are that many), holds for a
+window that is behind included; it counts once :data:`WARM` periods and ``TAU`` seconds have
+passed since the switch. A command or an idle wait between two steps is left out
+(:meth:`Overlap.interrupted`), from the rate and from the age of a rate: ages count seconds
+of stepping (so a frozen frame, or ``bench --gui``'s phases of the engine alone, age none).
+A new engine or source is a new :class:`Overlap` (the loop's).
 """
 
 from __future__ import annotations
 
-LOW_FPS = 60.0    # a screen's refresh rate: steps in turn while they keep up with it
-RETRY_S = 5.0     # after steps in turn were too slow, overlap this long before trying again
-TAU = 1.0         # seconds the running average of the step period reaches back over
-WARM = 10         # step periods seen (since the last switch) before deciding
+LOW_FPS = 60.0       # a screen's refresh rate: steps in turn while they keep up with it
+MARGIN = 0.95        # steps in turn win down to this share of the overlapped rate
+HYSTERESIS = 1.05    # a mode is left only for one this much better
+RETRY_S = 5.0        # the mode not in use is tried again once its rate is this old ...
+RETRY_MAX_S = 20.0   # ... doubled after each trial it lost, up to this
+TAU = 1.0            # seconds the running average of the step period reaches back over
+WARM = 10            # step periods seen (since the last switch) before a rate counts
 
 
 class Overlap:
@@ -39,29 +50,62 @@ class Overlap:
         self.in_turn = False
         self.period = 0.0       # running average of the time between steps' starts (s)
         self.steps = 0          # periods in that average, since the last switch
+        self.rates: dict[bool, tuple[float, float] | None] = {False: None, True: None}
+        #      in_turn -> (steps a second, the clock when last measured), or None
+        self.trial = False      # the mode in use is being tried against the other
+        self._retry = {False: RETRY_S, True: RETRY_S}
         self._last: float | None = None
-        self._retry_at = 0.0
+        self._clock = 0.0   # seconds of stepping: the time between steps, gaps left out
+        self._since: float | None = None   # the clock at the first step since the last switch
 
     def started(self, now: float) -> bool:
         """A step begins at ``now`` (monotonic seconds): True to run its halves in turn."""
         if self._last is not None:
             gap = now - self._last
             self.steps += 1
+            self._clock += gap
             weight = max(1.0 / self.steps, min(1.0, gap / TAU))  # a mean, then ~TAU seconds
             self.period += weight * (gap - self.period)
         self._last = now
-        if self.steps >= WARM and self.period > 0:
-            fast = 1.0 / self.period >= LOW_FPS
-            if self.in_turn and not fast:
-                self._switch(False)
-                self._retry_at = now + RETRY_S
-            elif not self.in_turn and fast and now >= self._retry_at:
-                self._switch(True)
+        if self._since is None:
+            self._since = self._clock
+        if self.steps >= WARM and self._clock - self._since >= TAU and self.period > 0:
+            self.rates[self.in_turn] = (1.0 / self.period, self._clock)
+            self._decide(self._clock)
         return self.in_turn
+
+    @property
+    def settled(self) -> bool:
+        """Both ways' rates are known and no trial runs: the choice is made, for now."""
+        return None not in self.rates.values() and not self.trial
 
     def interrupted(self) -> None:
         """A command or an idle wait came between steps: that gap is no step period."""
         self._last = None
 
-    def _switch(self, in_turn: bool) -> None:
-        self.in_turn, self.steps, self.period = in_turn, 0, 0.0
+    def _decide(self, now: float) -> None:
+        mode, other = self.in_turn, not self.in_turn
+        known = self.rates[other]
+        if mode and self.rates[mode][0] >= LOW_FPS:    # in turn keeps up with a screen
+            self._won()
+        elif not self.trial and (known is None or now - known[1] >= self._retry[other]):
+            self._switch(other, trial=True)
+        elif self._score(other) > (1.0 if self.trial else HYSTERESIS) * self._score(mode):
+            if self.trial:   # the mode on trial lost: its next trial waits longer
+                self._retry[mode] = min(RETRY_MAX_S, 2 * self._retry[mode])
+            self._switch(other, trial=False)
+        else:
+            self._won()
+
+    def _score(self, in_turn: bool) -> float:
+        return self.rates[in_turn][0] / (MARGIN if in_turn else 1.0)
+
+    def _won(self) -> None:
+        """The mode in use stays; if it was on trial, it won it."""
+        if self.trial:
+            self._retry[self.in_turn] = RETRY_S
+            self.trial = False
+
+    def _switch(self, in_turn: bool, trial: bool) -> None:
+        self.in_turn, self.trial = in_turn, trial
+        self.steps, self.period, self._since = 0, 0.0, None

@@ -32,6 +32,8 @@ class Stepping:
 
     # the engine, its last Forwarded and that frame's Shown without its result (for refill)
     _last_step: tuple | None = None
+    # how the runner runs this step's halves: (in turn, the choice settled), if it says
+    halves: tuple[bool, bool] | None = None
 
     def step(self) -> tuple[Shown | None, list]:
         """Step the engine on the next frame (or the frozen one): the view and the events
@@ -84,6 +86,8 @@ class Stepping:
             "frozen": self._frozen is not None,
             "nudge": self._nudge,
             "measures_cycled": e.meter.cycled,
+            "in_turn": None if self.halves is None else self.halves[0],
+            "halves_settled": None if self.halves is None else self.halves[1],
         }
         nudge = self._nudge if self._frozen is not None else (0.0, 0.0)
         views = self.probes.update(e, (lambda: e.prepare(self._mirrored(frame)))

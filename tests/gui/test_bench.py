@@ -32,7 +32,7 @@ def test_bench_gui_prints_rates_latency_and_memory_as_json(tmp_path):
     for where in ("window", "engine"):                     # each process on its own
         assert result["rss_mb_start"][where] > 50 and result["rss_mb_end"][where] > 50
     assert result["variants"] == ["max", "blur"] and result["input_size"] == [64, 64]
-    assert result["torch_threads"] >= 1
+    assert result["torch_threads"] >= 1 and 0.0 <= result["in_turn_share"] <= 1.0
     if (os.cpu_count() or 1) > result["torch_threads"]:   # a core to spare: the busy limit
         assert result["forward_fps_core_busy"] > 0
         assert abs(result["forward_ratio_core_busy"]
