@@ -62,6 +62,7 @@ class _Prepared:
     shrink: int
 
 
+@functools.lru_cache(maxsize=1024)
 def grid_for(channels: int) -> tuple[int, int]:
     """(rows, cols) of the near-square grid that holds ``channels`` tiles."""
     cols = max(1, math.ceil(math.sqrt(channels)))
@@ -115,42 +116,51 @@ def layer_mosaics(maps: dict[str, torch.Tensor], mode: str = "shared", symmetric
     for v, x in maps.items():
         f = shrink_for(tuple(x.shape), max_side)
         x = x.float() if x.dtype != torch.float32 else x
-        impl = _Torch if backend == "torch" or x.device.type != "cpu" else _Cpu
+        impl = _Torch if backend == "torch" or not x.is_cpu else _Cpu
         prepared[v] = impl.prepare(x, mode == "channel", f)
     if mode == "shared":   # (ranges are scalars unless per channel)
-        lo = min(float(p.lo) if np.ndim(p.lo) == 0 else float(np.min(p.lo))
-                 for p in prepared.values())
-        hi = max(float(p.hi) if np.ndim(p.hi) == 0 else float(np.max(p.hi))
-                 for p in prepared.values())
+        lo = np.float64(min(_least(p.lo) for p in prepared.values()))
+        hi = np.float64(max(_most(p.hi) for p in prepared.values()))
         for p in prepared.values():
-            p.lo, p.hi = np.float64(lo), np.float64(hi)
+            p.lo, p.hi = lo, hi
     out = {}
     for v, p in prepared.items():
         lo, hi = (p.lo, p.hi) if not symmetric else _symmetric(p.lo, p.hi)
         scale, offset = _affine(lo, hi, symmetric)
         impl = _Cpu if isinstance(p.data, tuple) else _Torch
         tiles = impl.convert(p, scale, offset)
-        out[v] = Tiled(tile(tiles), float(np.min(lo)), float(np.max(hi)), p.shrink)
+        out[v] = Tiled(tile(tiles), _least(lo), _most(hi), p.shrink)
     return out
+
+
+def _least(r) -> float:
+    """The smallest value of a range end: a scalar, or an array of one per channel."""
+    return float(r) if np.ndim(r) == 0 else float(r.min())
+
+
+def _most(r) -> float:
+    return float(r) if np.ndim(r) == 0 else float(r.max())
 
 
 def tile(tiles: np.ndarray, gap: int = GAP, fill: int = 0) -> np.ndarray:
     """Lay (C, h, w) uint8 tiles out on a near-square grid with ``gap``-pixel gutters."""
     c, h, w = tiles.shape
     rows, cols = grid_for(c)
-    out = np.zeros((rows * (h + gap), cols * (w + gap)), dtype=np.uint8)
+    # the mosaic itself, contiguous (it crosses to the window as one buffer:
+    # engine.session.shared), and a (rows, h, cols, w) view of its tiles' pixels in it
+    out = np.zeros((rows * (h + gap) - gap, cols * (w + gap) - gap), dtype=np.uint8)
     if fill:
         out.fill(fill)
-    grid = out.reshape(rows, h + gap, cols, w + gap)
+    width = out.shape[1]
+    grid = np.ndarray((rows, h, cols, w), np.uint8, out, 0,
+                      ((h + gap) * width, width, w + gap, 1))
     full = c // cols
     if full:
-        block = tiles[: full * cols].reshape(full, cols, h, w)
-        grid[:full, :h, :, :w] = block.transpose(0, 2, 1, 3)
+        grid[:full] = tiles[: full * cols].reshape(full, cols, h, w).transpose(0, 2, 1, 3)
     rest = c - full * cols
     if rest:
-        grid[full, :h, :rest, :w] = tiles[full * cols:].transpose(1, 0, 2)
-    # contiguous: it crosses to the window as one buffer (engine.session.shared)
-    return np.ascontiguousarray(out[: rows * (h + gap) - gap, : cols * (w + gap) - gap])
+        grid[full, :, :rest] = tiles[full * cols:].transpose(1, 0, 2)
+    return out
 
 
 def _affine(lo, hi, symmetric: bool):
