@@ -26,6 +26,11 @@ def test_tile_places_channel_k_at_row_k_div_cols():
         r, q = divmod(k, cols)
         assert (m[r * (h + 1):r * (h + 1) + h, q * (w + 1):q * (w + 1) + w] == k + 1).all()
     assert m[h, :].max() == 0  # the gutter
+    assert m.flags.c_contiguous   # it crosses to the window as one buffer
+    wide = mz.tile(tiles, gap=2, fill=200)
+    assert wide.shape == (rows * (h + 2) - 2, cols * (w + 2) - 2)
+    assert (wide[h:h + 2, :] == 200).all() and (wide[:h, :w] == 1).all()
+    assert (wide[-h:, -w:] == 200).all()   # the last row's empty places: fill
 
 
 def _maps():
