@@ -14,7 +14,7 @@ both and keeps the better:
   :data:`HYSTERESIS`;
 * the mode not in use is tried again once its rate is :data:`RETRY_S` old; each trial it loses
   doubles that wait for it, up to :data:`RETRY_MAX_S` (a win sets it back), so a 224x224
-  network spends about a second in turn every 20 s once it has learnt that overlap wins there.
+  network spends about a second in turn every 30 s once it has learnt that overlap wins there.
 
 Measured with ``bench --gui`` (tiny, four variants, one torch thread, 2-core AMD EPYC, 1920x1080
 offscreen), the two modes forced in turn: at 64x64 ``--no-measures`` overlapped 47-55 frames a
@@ -37,8 +37,8 @@ from __future__ import annotations
 LOW_FPS = 60.0       # a screen's refresh rate: steps in turn while they keep up with it
 MARGIN = 0.95        # steps in turn win down to this share of the overlapped rate
 HYSTERESIS = 1.05    # a mode is left only for one this much better
-RETRY_S = 5.0        # the mode not in use is tried again once its rate is this old ...
-RETRY_MAX_S = 20.0   # ... doubled after each trial it lost, up to this
+RETRY_S = 10.0       # the mode not in use is tried again once its rate is this old ...
+RETRY_MAX_S = 30.0   # ... doubled after each trial it lost, up to this
 TAU = 1.0            # seconds the running average of the step period reaches back over
 WARM = 10            # step periods seen (since the last switch) before a rate counts
 
