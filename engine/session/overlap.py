@@ -9,19 +9,21 @@ one wins depends on the network, the input size and the machine, so :class:`Over
 both and keeps the better:
 
 * in turn while that keeps :data:`LOW_FPS` steps a second (a screen shows no more);
-* otherwise the faster of the two, where steps in turn count as faster down to :data:`MARGIN`
-  of the overlapped rate (their frames are fresher), and a mode is left only for one better by
-  :data:`HYSTERESIS`;
+* otherwise the faster of the two, where steps in turn count as faster while they take at
+  most :data:`SLACK_S` longer than overlapped ones (their frames are fresher: overlapped, the
+  halves slow each other, and a frame waits for the one before it), and a mode is left only
+  for one better by :data:`HYSTERESIS`;
 * the mode not in use is tried again once its rate is :data:`RETRY_S` old; each trial it loses
   doubles that wait for it, up to :data:`RETRY_MAX_S` (a win sets it back), so a 224x224
   network spends about a second in turn every 30 s once it has learnt that overlap wins there.
 
 Measured with ``bench --gui`` (tiny, four variants, one torch thread, 2-core AMD EPYC, 1920x1080
 offscreen), the two modes forced in turn: at 64x64 ``--no-measures`` overlapped 47-55 frames a
-second shown, latency p95 44-53 ms; in turn 62-68, 23-25 ms. With live measures, overlapped 48
-(p95 52 ms), in turn 45 (39 ms). At 224x224 overlapped 0.79 of the bare forward rate, in turn
-0.70. (The rule before this one tried the halves in turn only when overlapped steps kept 60 a
-second: on this machine they never did at 64x64, so it never found the faster mode.)
+second shown, latency p95 44-53 ms; in turn 62-68, 23-25 ms. With live measures, overlapped
+48-50 (p95 48-52 ms, over two intervals), in turn 45 (39 ms, under): steps 1.4 ms longer.
+At 224x224 overlapped 0.79 of the bare forward rate, in turn 0.70: steps 5.7 ms longer. (The
+rule before this one tried the halves in turn only when overlapped steps kept 60 a second: on
+this machine they never did at 64x64, so it never found the faster mode.)
 
 The step rate of a mode is a running average of the time between steps' starts over about
 :data:`TAU` seconds (the mean of all since the switch, until there are that many), holds for a
@@ -35,7 +37,7 @@ A new engine or source is a new :class:`Overlap` (the loop's).
 from __future__ import annotations
 
 LOW_FPS = 60.0       # a screen's refresh rate: steps in turn while they keep up with it
-MARGIN = 0.95        # steps in turn win down to this share of the overlapped rate
+SLACK_S = 0.003      # steps in turn win while they take at most this much longer
 HYSTERESIS = 1.05    # a mode is left only for one this much better
 RETRY_S = 10.0       # the mode not in use is tried again once its rate is this old ...
 RETRY_MAX_S = 30.0   # ... doubled after each trial it lost, up to this
@@ -90,15 +92,16 @@ class Overlap:
             self._won()
         elif not self.trial and (known is None or now - known[1] >= self._retry[other]):
             self._switch(other, trial=True)
-        elif self._score(other) > (1.0 if self.trial else HYSTERESIS) * self._score(mode):
+        elif self._cost(other) * (1.0 if self.trial else HYSTERESIS) < self._cost(mode):
             if self.trial:   # the mode on trial lost: its next trial waits longer
                 self._retry[mode] = min(RETRY_MAX_S, 2 * self._retry[mode])
             self._switch(other, trial=False)
         else:
             self._won()
 
-    def _score(self, in_turn: bool) -> float:
-        return self.rates[in_turn][0] / (MARGIN if in_turn else 1.0)
+    def _cost(self, in_turn: bool) -> float:
+        """The mode's step period as it counts (s): less for steps in turn."""
+        return 1.0 / self.rates[in_turn][0] - (SLACK_S if in_turn else 0.0)
 
     def _won(self) -> None:
         """The mode in use stays; if it was on trial, it won it."""

@@ -1,6 +1,6 @@
 """The loop's choice between overlapped and in-turn step halves, fed step start times."""
 
-from engine.session.overlap import LOW_FPS, MARGIN, RETRY_MAX_S, RETRY_S, TAU, WARM, Overlap
+from engine.session.overlap import LOW_FPS, RETRY_MAX_S, RETRY_S, SLACK_S, TAU, WARM, Overlap
 
 
 def _steps(o: Overlap, fps: float, n: int, t: float) -> tuple[list[bool], float]:
@@ -54,13 +54,16 @@ def test_a_forward_bound_network_stays_overlapped_but_for_rare_trials():
 
 def test_in_turn_below_a_screen_s_rate_when_overlap_is_no_faster():
     """64x64 on a machine where the halves take turns on the GIL: overlapped 51, in turn 65;
-    and with measures 48 against 45, where in turn's fresher frames win within MARGIN."""
-    for fps in ({False: 51.0, True: 58.0}, {False: 48.0, True: 48.0 * (MARGIN + 0.02)}):
+    and with measures 48 against 45, where in turn's fresher frames win within SLACK_S."""
+    def slower(fps: float, by: float) -> float:   # steps ``by`` s longer
+        return 1.0 / (1.0 / fps + by)
+
+    for fps in ({False: 51.0, True: 58.0}, {False: 48.0, True: slower(48.0, SLACK_S * 0.5)}):
         o = Overlap()
         steps, _ = _run(o, fps, 60.0)
         assert _share_in_turn(steps, since=5 * TAU) > 0.9, fps
-    o = Overlap()   # just outside the margin: overlapped
-    steps, _ = _run(o, {False: 48.0, True: 48.0 * (MARGIN - 0.05)}, 60.0)
+    o = Overlap()   # outside the slack: overlapped
+    steps, _ = _run(o, {False: 48.0, True: slower(48.0, SLACK_S * 2)}, 60.0)
     assert _share_in_turn(steps, since=5 * TAU) < 0.2
 
 
