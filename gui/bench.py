@@ -96,7 +96,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
                 "engine": round(rss_mb((pid,)), 1) if pid else None}
 
     s: dict = {"phase": "warmup", "shown": 0, "shown_s": 0.0, "lat": [], "gaps": [],
-               "in_turn": 0, "t0": time.perf_counter(),
+               "in_turn": 0,
                "curve": [], "rated": {(False, False): [0, 0.0], (True, False): [0, 0.0],
                                       (True, True): [0, 0.0]}}
     spare = spare_core(config.threads or _torch_threads())
@@ -113,6 +113,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         loop's choice of overlapped or in-turn halves made (engine.session.overlap: it tries
         both first; at most SETTLE_S)."""
         last = window.last
+        s.setdefault("t0", time.perf_counter())   # the first frame shown
         settled = last is not None and (last.stats.get("halves_settled") is not False
                                         or time.perf_counter() - s["t0"] > SETTLE_S)
         return window.frames_shown >= 10 and settled and (

@@ -145,6 +145,8 @@ def _most(r) -> float:
 def tile(tiles: np.ndarray, gap: int = GAP, fill: int = 0) -> np.ndarray:
     """Lay (C, h, w) uint8 tiles out on a near-square grid with ``gap``-pixel gutters."""
     c, h, w = tiles.shape
+    if c == 0:
+        return np.zeros((0, 0), np.uint8)
     rows, cols = grid_for(c)
     # the mosaic itself, contiguous (it crosses to the window as one buffer:
     # engine.session.shared), and a (rows, h, cols, w) view of its tiles' pixels in it

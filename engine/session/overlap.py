@@ -25,16 +25,18 @@ At 224x224 overlapped 0.79 of the bare forward rate, in turn 0.70: steps 5.7 ms 
 rule before this one tried the halves in turn only when overlapped steps kept 60 a second: on
 this machine they never did at 64x64, so it never found the faster mode.)
 
-The step rate of a mode is a running average of the time between steps' starts over about
-:data:`TAU` seconds (the mean of all since the switch, until there are that many), holds for a
-window that is behind included; it counts once :data:`WARM` periods and ``TAU`` seconds have
-passed since the switch. A command or an idle wait between two steps is left out
-(:meth:`Overlap.interrupted`), from the rate and from the age of a rate: ages count seconds
-of stepping (so a frozen frame, or ``bench --gui``'s phases of the engine alone, age none).
-A new engine or source is a new :class:`Overlap` (the loop's).
+The step rate of a mode is the mean time between steps' starts over about the last :data:`TAU`
+seconds (sums of periods and of steps, both decayed with age, so a long step counts once, for
+its length), holds for a window that is behind included; it counts once :data:`WARM` periods
+and ``TAU`` seconds have passed since the switch. A command or an idle wait between two steps
+is left out (:meth:`Overlap.interrupted`), from the rate and from the age of a rate: ages count
+seconds of stepping (so a frozen frame, or ``bench --gui``'s phases of the engine alone, age
+none). A new engine or source is a new :class:`Overlap` (the loop's).
 """
 
 from __future__ import annotations
+
+import math
 
 LOW_FPS = 60.0       # a screen's refresh rate: steps in turn while they keep up with it
 SLACK_S = 0.003      # steps in turn win while they take at most this much longer
@@ -57,6 +59,7 @@ class Overlap:
         self.trial = False      # the mode in use is being tried against the other
         self._retry = {False: RETRY_S, True: RETRY_S}
         self._last: float | None = None
+        self._time = self._count = 0.0   # the decayed sums of step periods and of steps
         self._clock = 0.0   # seconds of stepping: the time between steps, gaps left out
         self._since: float | None = None   # the clock at the first step since the last switch
 
@@ -66,8 +69,12 @@ class Overlap:
             gap = now - self._last
             self.steps += 1
             self._clock += gap
-            weight = max(1.0 / self.steps, min(1.0, gap / TAU))  # a mean, then ~TAU seconds
-            self.period += weight * (gap - self.period)
+            # the mean period over the last ~TAU s: time and steps, each decayed with age
+            # (a long step counts once, for its length: not as a larger weight on it)
+            keep = math.exp(-gap / TAU)
+            self._time = self._time * keep + gap
+            self._count = self._count * keep + 1.0
+            self.period = self._time / self._count
         self._last = now
         if self._since is None:
             self._since = self._clock
@@ -95,7 +102,9 @@ class Overlap:
         elif self._cost(other) * (1.0 if self.trial else HYSTERESIS) < self._cost(mode):
             if self.trial:   # the mode on trial lost: its next trial waits longer
                 self._retry[mode] = min(RETRY_MAX_S, 2 * self._retry[mode])
-            self._switch(other, trial=False)
+            # back from a lost trial; else the other looks better on its older rate: a trial
+            # (a passing slow step must not make switches that no lost trial slows down)
+            self._switch(other, trial=not self.trial)
         else:
             self._won()
 
@@ -112,3 +121,4 @@ class Overlap:
     def _switch(self, in_turn: bool, trial: bool) -> None:
         self.in_turn, self.trial = in_turn, trial
         self.steps, self.period, self._since = 0, 0.0, None
+        self._time = self._count = 0.0

@@ -138,3 +138,17 @@ def test_a_fast_stream_finishes_its_frames_in_turn_on_the_loop_s_thread_in_order
     assert shown[0][1] != "the-loop"                 # overlapped while the rate is unknown
     assert {name for _, name, _ in shown[-WARM:]} == {"the-loop"}
     assert all(in_turn == (name == "the-loop") for _, name, in_turn in shown)  # its stats say
+
+
+def test_passing_slow_steps_do_not_make_the_mode_flip_back_and_forth():
+    """One step in 12 four times as long (a measure job beside): a switch on such a spike is
+    a trial, so losing it backs off like any other."""
+    o, t, n, switches, last = Overlap(), 0.0, 0, 0, False
+    while t < 300.0:
+        answer = o.started(t)
+        switches += answer != last
+        last = answer
+        n += 1
+        period = 1.0 / (50.0 if not answer else 40.0)
+        t += period * (4.0 if n % 12 == 0 else 1.0)
+    assert switches <= 2 * (300.0 / RETRY_MAX_S + 4)
