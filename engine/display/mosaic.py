@@ -119,8 +119,8 @@ def layer_mosaics(maps: dict[str, torch.Tensor], mode: str = "shared", symmetric
         impl = _Torch if backend == "torch" or not x.is_cpu else _Cpu
         prepared[v] = impl.prepare(x, mode == "channel", f)
     if mode == "shared":   # (ranges are scalars unless per channel)
-        lo = np.float64(min(_least(p.lo) for p in prepared.values()))
-        hi = np.float64(max(_most(p.hi) for p in prepared.values()))
+        ends = [_ends(p.lo, p.hi) for p in prepared.values()]
+        lo, hi = np.float64(min(e[0] for e in ends)), np.float64(max(e[1] for e in ends))
         for p in prepared.values():
             p.lo, p.hi = lo, hi
     out = {}
@@ -129,17 +129,15 @@ def layer_mosaics(maps: dict[str, torch.Tensor], mode: str = "shared", symmetric
         scale, offset = _affine(lo, hi, symmetric)
         impl = _Cpu if isinstance(p.data, tuple) else _Torch
         tiles = impl.convert(p, scale, offset)
-        out[v] = Tiled(tile(tiles), _least(lo), _most(hi), p.shrink)
+        out[v] = Tiled(tile(tiles), *_ends(lo, hi), p.shrink)
     return out
 
 
-def _least(r) -> float:
-    """The smallest value of a range end: a scalar, or an array of one per channel."""
-    return float(r) if np.ndim(r) == 0 else float(r.min())
-
-
-def _most(r) -> float:
-    return float(r) if np.ndim(r) == 0 else float(r.max())
+def _ends(lo, hi) -> tuple[float, float]:
+    """The smallest ``lo`` and the largest ``hi`` of a range (scalars, or one per channel)."""
+    if np.ndim(lo) == 0:
+        return float(lo), float(hi)
+    return float(lo.min()), float(hi.max())
 
 
 def tile(tiles: np.ndarray, gap: int = GAP, fill: int = 0) -> np.ndarray:

@@ -92,9 +92,9 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if command is not None:
                 finisher.drain()  # the command acts on the last frame, mosaics and all
                 measurer.drain()  # ... and its measures (a new engine never meets an old tick)
-                built = (session.engine, session.source)
+                engine, source = session.engine, session.source
                 on_events(_guard(session.handle, command))
-                if session.engine is not built[0] or session.source is not built[1]:
+                if session.engine is not engine or session.source is not source:
                     overlap = Overlap()   # another network or source: both rates anew
                 refill = session.refill() if inbox.empty() else None
                 if refill is not None:  # rows that came on screen, from the last frame

@@ -52,8 +52,7 @@ class Overlap:
 
     def __init__(self):
         self.in_turn = False
-        self.period = 0.0       # running average of the time between steps' starts (s)
-        self.steps = 0          # periods in that average, since the last switch
+        self.steps = 0          # step periods seen since the last switch
         self.rates: dict[bool, tuple[float, float] | None] = {False: None, True: None}
         #      in_turn -> (steps a second, the clock when last measured), or None
         self.trial = False      # the mode in use is being tried against the other
@@ -74,7 +73,6 @@ class Overlap:
             keep = math.exp(-gap / TAU)
             self._time = self._time * keep + gap
             self._count = self._count * keep + 1.0
-            self.period = self._time / self._count
         self._last = now
         if self._since is None:
             self._since = self._clock
@@ -82,6 +80,11 @@ class Overlap:
             self.rates[self.in_turn] = (1.0 / self.period, self._clock)
             self._decide(self._clock)
         return self.in_turn
+
+    @property
+    def period(self) -> float:
+        """The mean step period (s) over the last ~TAU s of this mode (0: none yet)."""
+        return self._time / self._count if self._count else 0.0
 
     @property
     def settled(self) -> bool:
@@ -120,5 +123,5 @@ class Overlap:
 
     def _switch(self, in_turn: bool, trial: bool) -> None:
         self.in_turn, self.trial = in_turn, trial
-        self.steps, self.period, self._since = 0, 0.0, None
+        self.steps, self._since = 0, None
         self._time = self._count = 0.0
