@@ -104,18 +104,31 @@ def run(session: Session, inbox: queue.Queue, stop: threading.Event,
             if holding:
                 continue
             held_since, after_command = None, False
-            in_turn = overlap.started(time.monotonic())
+            began = time.monotonic()
+            in_turn = overlap.started(began)
             session.halves = (in_turn, overlap.settled)
             finish, events, measure = session.begin_step()
             on_events(events)
-            if finish is not None:
-                (finisher.run_here if in_turn else finisher.put)(finish)
+            if finish is not None and in_turn:
+                finisher.run_here(finish)
+            elif finish is not None:
+                finisher.put(_aged(finish, overlap, began))
             if measure is not None:   # the frame's live measures, unless some are still running
                 measurer.offer(measure)
     finally:
         finisher.close()
         measurer.close()
         session.close()
+
+
+def _aged(finish, overlap: Overlap, began: float):
+    """``finish``, telling ``overlap`` how long after ``began`` (the step's start) its frame was
+    handed over."""
+    def job():
+        out = finish()
+        overlap.handed(time.monotonic() - began)
+        return out
+    return job
 
 
 def _next_command(inbox: queue.Queue, wait: float | None):

@@ -9,10 +9,15 @@ one wins depends on the network, the input size and the machine, so :class:`Over
 both and keeps the better:
 
 * in turn while that keeps :data:`LOW_FPS` steps a second (a screen shows no more);
-* otherwise the faster of the two, where steps in turn count as faster while they take at
-  most :data:`SLACK_S` longer than overlapped ones (their frames are fresher: overlapped, the
-  halves slow each other, and a frame waits for the one before it), and a mode is left only
-  for one better by :data:`HYSTERESIS`;
+* otherwise the faster of the two, where overlapped steps count only while their frames are
+  fresh: handed over (mosaics made) within :data:`AGE_MAX` of their step periods of the step's
+  start (:meth:`Overlap.handed`). Older, and the window's few milliseconds of drawing on top
+  put the frame on screen more than two frame intervals after it was captured: steps in turn
+  are then better, though slower. (Measured at 224x224: 1.15-1.45 periods, a frame's mosaics
+  after its forward passes; at 64x64 with live measures on a slower machine, latency p95 2.6
+  intervals overlapped.) A mode is left, or a trial of the other won, only for one better by
+  :data:`HYSTERESIS` (the rates of these machines wander by more than the margin between the
+  two at 224x224);
 * the mode not in use is tried again once its rate is :data:`RETRY_S` old; each trial it loses
   doubles that wait for it, up to :data:`RETRY_MAX_S` (a win sets it back), so a 224x224
   network spends about a second in turn every 30 s once it has learnt that overlap wins there.
@@ -37,10 +42,11 @@ none). A new engine or source is a new :class:`Overlap` (the loop's).
 from __future__ import annotations
 
 import math
+from collections import deque
 
 LOW_FPS = 60.0       # a screen's refresh rate: steps in turn while they keep up with it
-SLACK_S = 0.003      # steps in turn win while they take at most this much longer
-HYSTERESIS = 1.05    # a mode is left only for one this much better
+AGE_MAX = 1.7        # overlapped steps count while frames are handed over within this many periods
+HYSTERESIS = 1.05    # a mode is left (a trial won) only for one this much better
 RETRY_S = 10.0       # the mode not in use is tried again once its rate is this old ...
 RETRY_MAX_S = 30.0   # ... doubled after each trial it lost, up to this
 TAU = 1.0            # seconds the running average of the step period reaches back over
@@ -53,14 +59,17 @@ class Overlap:
     def __init__(self):
         self.in_turn = False
         self.steps = 0          # step periods seen since the last switch
-        self.rates: dict[bool, tuple[float, float] | None] = {False: None, True: None}
-        #      in_turn -> (steps a second, the clock when last measured), or None
+        self.rates: dict[bool, tuple[float, float, float] | None] = {False: None, True: None}
+        #      in_turn -> (steps a second, the clock when last measured, a frame's age at
+        #      hand-over in step periods), or None
         self.trial = False      # the mode in use is being tried against the other
         self._retry = {False: RETRY_S, True: RETRY_S}
         self._last: float | None = None
         self._time = self._count = 0.0   # the decayed sums of step periods and of steps
         self._clock = 0.0   # seconds of stepping: the time between steps, gaps left out
         self._since: float | None = None   # the clock at the first step since the last switch
+        self._ages: deque[float] = deque()   # hand-over ages (s) not yet folded in (any thread)
+        self._age: float | None = None       # their running mean in this mode
 
     def started(self, now: float) -> bool:
         """A step begins at ``now`` (monotonic seconds): True to run its halves in turn."""
@@ -74,10 +83,14 @@ class Overlap:
             self._time = self._time * keep + gap
             self._count = self._count * keep + 1.0
         self._last = now
+        while self._ages:
+            age = self._ages.popleft()
+            self._age = age if self._age is None else 0.8 * self._age + 0.2 * age
         if self._since is None:
             self._since = self._clock
         if self.steps >= WARM and self._clock - self._since >= TAU and self.period > 0:
-            self.rates[self.in_turn] = (1.0 / self.period, self._clock)
+            aged = 1.0 if self._age is None or self.in_turn else self._age / self.period
+            self.rates[self.in_turn] = (1.0 / self.period, self._clock, aged)
             self._decide(self._clock)
         return self.in_turn
 
@@ -91,6 +104,11 @@ class Overlap:
         """Both ways' rates are known and no trial runs: the choice is made, for now."""
         return None not in self.rates.values() and not self.trial
 
+    def handed(self, age: float) -> None:
+        """An overlapped step's frame was handed over ``age`` s after its step started (the
+        worker that made its view calls this: any thread)."""
+        self._ages.append(age)
+
     def interrupted(self) -> None:
         """A command or an idle wait came between steps: that gap is no step period."""
         self._last = None
@@ -102,7 +120,8 @@ class Overlap:
             self._won()
         elif not self.trial and (known is None or now - known[1] >= self._retry[other]):
             self._switch(other, trial=True)
-        elif self._cost(other) * (1.0 if self.trial else HYSTERESIS) < self._cost(mode):
+        elif (self._cost(mode) * HYSTERESIS >= self._cost(other)) if self.trial \
+                else (self._cost(other) * HYSTERESIS < self._cost(mode)):
             if self.trial:   # the mode on trial lost: its next trial waits longer
                 self._retry[mode] = min(RETRY_MAX_S, 2 * self._retry[mode])
             # back from a lost trial; else the other looks better on its older rate: a trial
@@ -112,8 +131,10 @@ class Overlap:
             self._won()
 
     def _cost(self, in_turn: bool) -> float:
-        """The mode's step period as it counts (s): less for steps in turn."""
-        return 1.0 / self.rates[in_turn][0] - (SLACK_S if in_turn else 0.0)
+        """The mode's step period as it counts (s): endless for overlapped steps whose
+        frames are handed over too late."""
+        fps, _, aged = self.rates[in_turn]
+        return math.inf if aged > AGE_MAX else 1.0 / fps
 
     def _won(self) -> None:
         """The mode in use stays; if it was on trial, it won it."""
@@ -125,3 +146,5 @@ class Overlap:
         self.in_turn, self.trial = in_turn, trial
         self.steps, self._since = 0, None
         self._time = self._count = 0.0
+        self._ages.clear()
+        self._age = None
