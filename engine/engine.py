@@ -34,7 +34,7 @@ from engine.network.capture import Capture
 from engine.network.failures import failure
 from engine.network.load import Network, load_network
 from engine.network.stem import stems_for
-from engine.result import Forwarded, FrameResult, Prediction, predictions  # noqa: F401 - re-exported
+from engine.result import Fitted, Forwarded, FrameResult, Prediction, predictions  # noqa: F401
 from engine.sources.frames import Frame
 from engine.sources.preprocess import Normaliser, fit_frame
 
@@ -162,19 +162,28 @@ class Engine:
         self.measure_frame(f)
         return self.finish(f)
 
-    def forward(self, frame: Frame | np.ndarray, history: bool = True) -> Forwarded:
-        """The first half of :meth:`step`: the forward passes; the
-        engine's last step (:attr:`last_maps`, :meth:`measure`) is this frame from now on."""
+    def fitted(self, frame: Frame) -> Fitted:
+        """A source frame fitted to the network and made into its input: the start of
+        :meth:`forward`, which a live view may do beforehand on another thread
+        (:mod:`engine.session.read_ahead`)."""
         t0 = time.perf_counter()
-        if isinstance(frame, Frame):
-            image, index, stamp = frame.image, frame.index, frame.timestamp
-        else:
-            image, index, stamp = frame, self._count, time.monotonic()
-        self._count += 1
-        seen = fit_frame(image, self.network.input_size, self.network.in_channels,
+        seen = fit_frame(frame.image, self.network.input_size, self.network.in_channels,
                          self.config.fit)
-        x = self._to_input(seen)
-        timings = {"preprocess": _ms(t0)}
+        return Fitted(frame, seen, self._to_input(seen), _ms(t0))
+
+    def forward(self, frame: Frame | np.ndarray | Fitted, history: bool = True,
+                tick=None) -> Forwarded:
+        """The first half of :meth:`step`: the forward passes; the
+        engine's last step (:attr:`last_maps`, :meth:`measure`) is this frame from now on.
+        ``tick(point)`` is called as each variant starts, ``(variant, None)``, and after each
+        captured row, ``(variant, row)`` (:mod:`engine.session.read_ahead`)."""
+        if not isinstance(frame, Fitted):
+            frame = self.fitted(frame if isinstance(frame, Frame) else
+                                Frame(frame, self._count, time.monotonic()))
+        t0 = time.perf_counter() - frame.ms / 1000.0   # the step began with the fitting
+        index, stamp, seen, x = frame.frame.index, frame.frame.timestamp, frame.seen, frame.input
+        self._count += 1
+        timings = {"preprocess": frame.ms}
 
         maps: dict[str, dict[str, torch.Tensor]] = {}
         logits: dict[str, torch.Tensor] = {}
@@ -184,8 +193,10 @@ class Engine:
                 t1 = time.perf_counter()
                 start = clock()
                 stem = self.stems.get(name)
-                with Capture(model, self._tails[name], clock=clock,
-                             modules=self._modules[name]) as cap, (
+                if tick is not None:
+                    tick((name, None))
+                with Capture(model, self._tails[name], clock=clock, modules=self._modules[name],
+                             tick=tick and (lambda row, v=name: tick((v, row)))) as cap, (
                         stem.skipping(model, maps[stem.source][stem.row]) if stem
                         else nullcontext()):
                     out = self._run(name, model, x)

@@ -47,6 +47,16 @@ class FrameResult:
 
 
 @dataclass(frozen=True)
+class Fitted:
+    """A source frame made into the network's input (:meth:`engine.engine.Engine.fitted`)."""
+
+    frame: object                            # the engine.sources.frames.Frame
+    seen: np.ndarray                         # the frame as the network sees it (uint8)
+    input: torch.Tensor                      # normalised, on the device
+    ms: float                                # what fitting it took
+
+
+@dataclass(frozen=True)
 class Forwarded:
     """A step after its forward passes, with the settings its mosaics are to be made with
     (taken then, so a setting changed meanwhile does not mix into this frame)."""

@@ -16,13 +16,15 @@ class Capture:
     ``times[name]`` is when the map was ready, for per-layer milliseconds. Hooks are
     registered after the variant's own op hooks, so a map taken at an op's point is the op's
     output. ``modules`` (``dict(model.named_modules())``, kept by a caller that captures every
-    frame) saves walking the model each time. Every hook is removed on exit, even after an
-    error.
+    frame) saves walking the model each time. ``tick(name)``, if given, is called as each map is
+    taken. Every hook is removed on exit, even after an error.
     """
 
     def __init__(self, model: nn.Module, layers: list[Layer] | tuple[Layer, ...],
-                 full: bool = False, clock=None, modules: dict[str, nn.Module] | None = None):
+                 full: bool = False, clock=None, modules: dict[str, nn.Module] | None = None,
+                 tick=None):
         self.model, self.layers, self.full, self.clock = model, list(layers), full, clock
+        self.tick = tick
         self._modules = modules
         self.maps: dict[str, torch.Tensor] = {}
         self.times: dict[str, object] = {}
@@ -56,6 +58,8 @@ class Capture:
                 self.maps[layer.name] = x.clone() if layer.clone else x
                 if self.clock is not None:
                     self.times[layer.name] = self.clock()
+                if self.tick is not None:
+                    self.tick(layer.name)
 
     def _post(self, path, when, group):
         key = f"{path}/{when}"

@@ -14,7 +14,9 @@ then never holds a view back; the throttle keeps it to its share of the time). W
 in turn keep up with a screen, or come about as fast as overlapped ones (small maps, whose
 halves are mostly Python and take turns on the GIL anyway), the two halves run one after the
 other on this thread instead, so no frame ages while another is finished
-(:mod:`engine.session.overlap` measures both ways and keeps the better).
+(:mod:`engine.session.overlap` measures both ways and keeps the better). Overlapped, the
+session reads the next frame ahead while the forward passes end
+(:mod:`engine.session.read_ahead`).
 A command waits until the worker is idle, so it always acts on the last frame whole; after
 the last queued command, rows that came on screen are filled from the last frame at once
 (:meth:`Session.refill`).

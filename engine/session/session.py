@@ -76,6 +76,7 @@ class Session(Stepping):
 
     def handle(self, command: c.Command) -> list:
         """Carry out one command; the events that follow (an error is a :class:`Failed`)."""
+        self.cancel_read_ahead()
         try:
             self._do(command)
         except PoolScopeError as e:
@@ -93,6 +94,9 @@ class Session(Stepping):
 
     def close(self) -> None:
         """Release the source (the runner calls this as it stops)."""
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
         if self.source is not None:
             self.source.close()
             self.source = None

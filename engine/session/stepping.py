@@ -4,8 +4,12 @@
 passes and the live probes, and returns the rest of the step as a callable (the mosaics and the
 :class:`~engine.session.messages.Shown`) that reads nothing the session changes later, so a
 runner may call it on another thread while the next frame's forward passes run
-(:mod:`engine.pipeline`). :meth:`Stepping.step` does both at once; :meth:`Stepping.refill`
-makes the last frame's view again for rows that came on screen since. A mixin of
+(:mod:`engine.pipeline`). When the runner says the halves overlap (:attr:`Stepping.halves`),
+the next frame is read and fitted on a thread of its own during the last of these forward
+passes (:mod:`engine.session.read_ahead`); a command drops it (:meth:`Session.handle`
+calls :meth:`Stepping.cancel_read_ahead`). :meth:`Stepping.step` does both halves at once;
+:meth:`Stepping.refill` makes the last frame's view again for rows that came on screen since.
+A mixin of
 :class:`engine.session.session.Session`, whose state it reads.
 """
 
@@ -21,6 +25,7 @@ import numpy as np
 from engine.errors import PoolScopeError, SourceError
 from engine.network.failures import one_line
 from engine.session.messages import Failed, Shown
+from engine.session.read_ahead import ReadAhead
 from engine.sources.frames import Frame
 from engine.sources.preprocess import fit_frame, mirror_image, shift_image
 
@@ -34,6 +39,7 @@ class Stepping:
     _last_step: tuple | None = None
     # how the runner runs this step's halves: (in turn, the choice settled), if it says
     halves: tuple[bool, bool] | None = None
+    _ahead: ReadAhead | None = None   # the next frame read ahead (halves overlapped)
 
     def step(self) -> tuple[Shown | None, list]:
         """Step the engine on the next frame (or the frozen one): the view and the events
@@ -68,9 +74,24 @@ class Stepping:
 
     def _forward_once(self) -> tuple[Finish, Finish | None]:
         e = self.engine
-        frame = self._frozen if self._frozen is not None else self.source.read()
-        viewed = self._view(frame)
-        forwarded = e.forward(viewed)
+        got = self._ahead.take() if self._ahead is not None else None
+        if got is None or got[0] is not e:
+            frame = self._frozen if self._frozen is not None else self.source.read()
+            viewed = self._view(frame)
+            got = (e, frame, viewed, e.fitted(viewed))
+        _, frame, viewed, fitted = got
+        ahead = None
+        if self._frozen is None and self.halves is not None and not self.halves[0]:
+            # overlapped halves: the next frame is read and fitted as these passes end
+            ahead = self._ahead = self._ahead or ReadAhead(self._read_fitted)
+        try:
+            forwarded = e.forward(fitted, tick=ahead and ahead.tick)
+        except BaseException:
+            if ahead is not None:   # nor a frame read ahead, nor these passes' times
+                ahead.cancel()
+            raise
+        if ahead is not None:
+            ahead.ended()
         self._seq += 1
         self._recent.append((self._seq, frame, viewed))
         self._times.append(time.monotonic())
@@ -99,6 +120,18 @@ class Stepping:
         self._last_step = (e, forwarded, shown)
         return self._finisher(forwarded, shown), (self._measurer(forwarded)
                                                   if e.config.measure_every else None)
+
+    def _read_fitted(self) -> tuple:
+        """The next frame read and fitted, on the read-ahead thread."""
+        e = self.engine
+        frame = self.source.read()
+        viewed = self._view(frame)
+        return e, frame, viewed, e.fitted(viewed)
+
+    def cancel_read_ahead(self) -> None:
+        """Drop the frame read ahead (before a command: it may change what is read)."""
+        if self._ahead is not None:
+            self._ahead.cancel()
 
     def refill(self, always: bool = False) -> Finish | None:
         """The last frame again, at once, with the rows now on screen that its view lacks (or
