@@ -11,13 +11,14 @@ both and keeps the better:
 * in turn while that keeps :data:`LOW_FPS` steps a second (a screen shows no more);
 * otherwise the faster of the two, where overlapped steps count only while their frames are
   fresh: handed over (mosaics made) within :data:`AGE_MAX` of their step periods of the step's
-  start (:meth:`Overlap.handed`). Older, and the window's few milliseconds of drawing on top
-  put the frame on screen more than two frame intervals after it was captured: steps in turn
-  are then better, though slower. (Measured at 224x224: 1.15-1.45 periods, a frame's mosaics
-  after its forward passes; at 64x64 with live measures on a slower machine, latency p95 2.6
-  intervals overlapped.) A mode is left, or a trial of the other won, only for one better by
-  :data:`HYSTERESIS` (the rates of these machines wander by more than the margin between the
-  two at 224x224);
+  start (:meth:`Overlap.handed`; the mean age over about the last :data:`TAU` seconds, as the
+  rate, so the few frames a live measure job holds up do not count alone). Older, and the
+  window's few milliseconds of drawing on top put the frame on screen more than two frame
+  intervals after it was captured: steps in turn are then better, though slower. (Measured at
+  224x224: 1.15-1.45 periods, a frame's mosaics after its forward passes; at 64x64 with live
+  measures on a slower machine, latency p95 2.6 intervals overlapped.) A mode is left, or a
+  trial of the other won, only for one better by :data:`HYSTERESIS` (the rates of these machines
+  wander by more than the margin between the two at 224x224);
 * the mode not in use is tried again once its rate is :data:`RETRY_S` old; each trial it loses
   doubles that wait for it, up to :data:`RETRY_MAX_S` (a win sets it back), so a 224x224
   network spends about a second in turn every 30 s once it has learnt that overlap wins there.
@@ -69,7 +70,7 @@ class Overlap:
         self._clock = 0.0   # seconds of stepping: the time between steps, gaps left out
         self._since: float | None = None   # the clock at the first step since the last switch
         self._ages: deque[float] = deque()   # hand-over ages (s) not yet folded in (any thread)
-        self._age: float | None = None       # their running mean in this mode
+        self._aged = self._handed = 0.0      # the decayed sums of those ages and of their count
 
     def started(self, now: float) -> bool:
         """A step begins at ``now`` (monotonic seconds): True to run its halves in turn."""
@@ -82,14 +83,16 @@ class Overlap:
             keep = math.exp(-gap / TAU)
             self._time = self._time * keep + gap
             self._count = self._count * keep + 1.0
+            self._aged, self._handed = self._aged * keep, self._handed * keep
         self._last = now
-        while self._ages:
-            age = self._ages.popleft()
-            self._age = age if self._age is None else 0.8 * self._age + 0.2 * age
+        while self._ages:   # the mean age over the last ~TAU s, as the period
+            self._aged += self._ages.popleft()
+            self._handed += 1.0
         if self._since is None:
             self._since = self._clock
         if self.steps >= WARM and self._clock - self._since >= TAU and self.period > 0:
-            aged = 1.0 if self._age is None or self.in_turn else self._age / self.period
+            aged = 1.0 if not self._handed or self.in_turn else \
+                self._aged / self._handed / self.period
             self.rates[self.in_turn] = (1.0 / self.period, self._clock, aged)
             self._decide(self._clock)
         return self.in_turn
@@ -147,4 +150,4 @@ class Overlap:
         self.steps, self._since = 0, None
         self._time = self._count = 0.0
         self._ages.clear()
-        self._age = None
+        self._aged = self._handed = 0.0

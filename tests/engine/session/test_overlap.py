@@ -81,6 +81,22 @@ def test_in_turn_when_overlapped_frames_are_handed_over_late_though_faster():
         assert (share > 0.9) if most else (share < 0.2), aged
 
 
+def test_a_few_late_hand_overs_do_not_put_the_halves_in_turn():
+    """With live measures a job now and then holds up two frames' mosaics (3.5 periods old
+    when handed over, against 1.2): the mean age over about a second stays under AGE_MAX."""
+    o, t, n, answers = Overlap(), 0.0, 0, []
+    fps = {False: 40.0, True: 33.0}
+    while t < 60.0:
+        answer = o.started(t)
+        answers.append((t, answer))
+        n += 1
+        if not answer:
+            o.handed((3.5 if n % 12 in (0, 1) else 1.2) / fps[False])
+        t += 1.0 / fps[answer]
+    assert (1.2 * 10 + 3.5 * 2) / 12 < AGE_MAX
+    assert _share_in_turn(answers, since=5 * TAU) < 0.1
+
+
 def test_a_trial_within_the_margin_loses():
     """Rates within HYSTERESIS of each other (the noise of these machines): the mode first in
     use stays, and the other is tried less and less often."""
