@@ -14,8 +14,9 @@ two early), and the forward thread goes straight on to its forward passes.
 A frame read ahead that waited longer than it should have (the step was held back) is dropped
 and the frame read anew: reading ahead never makes a frame more than a few milliseconds older.
 A job that raised (a camera unplugged) raises again in :meth:`ReadAhead.take`, on the caller's
-thread. :meth:`ReadAhead.cancel` waits for a running job and drops what it read (a command may
-change what it reads or how it fits it).
+thread. :meth:`ReadAhead.cancel` waits for a running job and hands back what it read (a
+command may change how a frame is fitted, so the caller fits it again; a frame of a file is
+not to be lost: a frozen video steps on to the frame after the one shown).
 """
 
 from __future__ import annotations
@@ -81,14 +82,15 @@ class ReadAhead:
         expected = self._remain.get(self._trigger, 0.0) - self.read_s
         return value if time.monotonic() - done <= max(0.0, expected) + FRESH_S else None
 
-    def cancel(self) -> None:
-        """Drop what was read ahead, waiting for a read under way (and forget the trigger
-        until the next step: the passes after a command may take another time)."""
+    def cancel(self):
+        """Drop what was read ahead, waiting for a read under way: what it read (None if
+        nothing, or it raised), for the caller to keep if it must not lose a frame."""
         with self._cond:
             self._asked = False
             self._cond.wait_for(lambda: not self._running)
-            self._result = None
+            result, self._result = self._result, None
         self._ticks = []
+        return result[1] if result is not None and result[0] else None
 
     def close(self) -> None:
         self.cancel()

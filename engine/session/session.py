@@ -133,7 +133,7 @@ class Session(Stepping):
         old, self.source = self.source, new
         if old is not None:
             old.close()
-        self._frozen, self._nudge = None, (0.0, 0.0)
+        self._frozen, self._nudge, self._unread = None, (0.0, 0.0), None
         self._events.append(SourceInfo(new.name, new.size, new.live,
                                        int(getattr(new, "frame_count", 0) or 0),
                                        float(getattr(new, "fps", 0.0) or 0.0), spec))
@@ -219,13 +219,14 @@ class Session(Stepping):
     def _(self, cmd: c.StepFrame) -> None:
         step = getattr(self.source, "step", None)
         if step is not None:
-            self._frozen = step()
+            self._frozen = self.unread() or step()
 
     @_do.register
     def _(self, cmd: c.Seek) -> None:
         seek = getattr(self.source, "seek", None)
         if seek is not None:
             seek(int(cmd.index))
+            self._unread = None
             if self._frozen is not None:
                 self._frozen = self.source.read()
 

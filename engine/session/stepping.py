@@ -40,6 +40,7 @@ class Stepping:
     # how the runner runs this step's halves: (in turn, the choice settled), if it says
     halves: tuple[bool, bool] | None = None
     _ahead: ReadAhead | None = None   # the next frame read ahead (halves overlapped)
+    _unread: Frame | None = None      # a file's frame read ahead before a command
 
     def step(self) -> tuple[Shown | None, list]:
         """Step the engine on the next frame (or the frozen one): the view and the events
@@ -76,7 +77,8 @@ class Stepping:
         e = self.engine
         got = self._ahead.take() if self._ahead is not None else None
         if got is None or got[0] is not e:
-            frame = self._frozen if self._frozen is not None else self.source.read()
+            frame = self._frozen if self._frozen is not None else \
+                (self.unread() or self.source.read())
             viewed = self._view(frame)
             got = (e, frame, viewed, e.fitted(viewed))
         _, frame, viewed, fitted = got
@@ -95,11 +97,6 @@ class Stepping:
         self._seq += 1
         self._recent.append((self._seq, frame, viewed))
         self._times.append(time.monotonic())
-        zoom, maps = None, forwarded.maps
-        if self._zoom is not None and self._zoom[0] in maps[e.variant_names[0]]:
-            layer, ch = self._zoom
-            zoom = {v: maps[v][layer][ch].float().cpu().numpy().copy()
-                    for v in e.variant_names if ch < maps[v][layer].shape[0]}
         stats = {
             "engine_fps": _rate(self._times),
             "camera_fps": getattr(self.source, "measured_fps", None),
@@ -115,7 +112,7 @@ class Stepping:
                                    if nudge != (0.0, 0.0) else None, nudge)
         self._events += [Failed(m) for m in self.probes.errors]
         self.probes.errors.clear()
-        shown = Shown(None, self._seq, zoom, self._zoom if zoom else None, forwarded.cmap.lut,
+        shown = Shown(None, self._seq, None, self._zoom, forwarded.cmap.lut,
                       frame.index if hasattr(self.source, "seek") else None, stats, views)
         self._last_step = (e, forwarded, shown)
         return self._finisher(forwarded, shown), (self._measurer(forwarded)
@@ -129,9 +126,16 @@ class Stepping:
         return e, frame, viewed, e.fitted(viewed)
 
     def cancel_read_ahead(self) -> None:
-        """Drop the frame read ahead (before a command: it may change what is read)."""
-        if self._ahead is not None:
-            self._ahead.cancel()
+        """Drop the frame read ahead, fitted (before a command: it may change how a frame is
+        fitted); a file's frame is kept, to be fitted anew as the next (:meth:`unread`)."""
+        got = self._ahead.cancel() if self._ahead is not None else None
+        if got is not None and self.source is not None and not self.source.live:
+            self._unread = got[1]
+
+    def unread(self) -> Frame | None:
+        """The frame read ahead of a file before a command, once (None if there is none)."""
+        frame, self._unread = self._unread, None
+        return frame
 
     def refill(self, always: bool = False) -> Finish | None:
         """The last frame again, at once, with the rows now on screen that its view lacks (or
@@ -152,9 +156,11 @@ class Stepping:
         return self._finisher(forwarded, shown)
 
     def _finisher(self, forwarded, shown: Shown) -> Finish:
-        """The second half: ``shown`` with the result ``forwarded`` finishes into."""
+        """The second half: ``shown`` with the result ``forwarded`` finishes into, and the
+        zoomed channel of each variant (``shown.zoom_key``: row, channel) as float maps."""
         e = self.engine
-        return lambda: _reported(lambda: replace(shown, result=e.finish(forwarded)))
+        return lambda: _reported(lambda: replace(shown, result=e.finish(forwarded),
+                                                 **_zoomed(e, forwarded.maps, shown.zoom_key)))
 
     def _measurer(self, forwarded) -> Finish:
         """The frame's live measures (no view; a failure is an event)."""
@@ -171,6 +177,17 @@ class Stepping:
 
     def _mirrored(self, frame: Frame) -> np.ndarray:
         return mirror_image(frame.image) if self._mirror else frame.image
+
+
+def _zoomed(e, maps: dict, key: tuple[str, int] | None) -> dict:
+    """The Shown's zoom fields: the channel ``key`` = (row, channel) of each variant that has
+    it, on the host (None, None if no row is zoomed or it is not captured)."""
+    if key is None or key[0] not in maps[e.variant_names[0]]:
+        return {"zoom": None, "zoom_key": None}
+    layer, ch = key
+    zoom = {v: maps[v][layer][ch].float().cpu().numpy().copy()
+            for v in e.variant_names if ch < maps[v][layer].shape[0]}
+    return {"zoom": zoom or None, "zoom_key": key if zoom else None}
 
 
 def _reported(call: Callable[[], Shown | None]) -> tuple[Shown | None, list]:

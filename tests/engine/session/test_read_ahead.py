@@ -8,7 +8,7 @@ import pytest
 from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.session import read_ahead
-from engine.session.commands import Mirror
+from engine.session.commands import Freeze, Mirror, StepFrame
 from engine.session.read_ahead import ReadAhead
 from engine.session.session import Session
 
@@ -115,5 +115,28 @@ def test_overlapped_steps_read_ahead_every_frame_in_order_and_a_command_drops_it
         raw, viewed = s._recent[-1][1], s._recent[-1][2]
         assert np.array_equal(viewed.image, raw.image[:, ::-1])   # ... dropped: read anew
         assert shown.result.frame_index > indices[-1]
+    finally:
+        s.close()
+
+
+def test_a_video_frozen_with_a_frame_read_ahead_steps_on_to_the_frame_after_the_one_shown(
+        video_files):
+    """The frame read ahead of a file is not lost to a command: frozen, then stepped, the
+    video shows the frame after the one it showed (10 frames a second: the read waits)."""
+    s = Session(EngineConfig(device="cpu", variants=("max",), input_size=32, measure_every=0),
+                str(video_files["avi"]))
+    try:
+        s.start()
+        s.halves = (False, True)
+        for _ in range(4):
+            s.begin_step()[0]()
+        deadline = time.monotonic() + 2
+        while s._ahead._result is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert s._ahead._result is not None      # a frame read ahead ...
+        shown = s._recent[-1][1].index
+        s.handle(Freeze(True))
+        s.handle(StepFrame())
+        assert s._frozen.index == (shown + 1) % 12   # ... is the one a step goes on to
     finally:
         s.close()
