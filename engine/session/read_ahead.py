@@ -11,8 +11,9 @@ time from each to the end of the passes is learnt, as a running mean, from the s
 So the next frame is read about when the forward thread would have read it (a millisecond or
 two early), and the forward thread goes straight on to its forward passes.
 
-A frame read ahead that waited longer than it should have (the step was held back) is dropped
-and the frame read anew: reading ahead never makes a frame more than a few milliseconds older.
+A frame of a live source (a camera) read ahead that waited longer than it should have (the step
+was held back) is dropped and the frame read anew: reading ahead never makes a camera frame more
+than a few milliseconds older. A file's or a pattern's is used all the same: none is lost.
 A job that raised (a camera unplugged) raises again in :meth:`ReadAhead.take`, on the caller's
 thread. :meth:`ReadAhead.cancel` waits for a running job and hands back what it read (a
 command may change how a frame is fitted, so the caller fits it again; a frame of a file is
@@ -66,10 +67,11 @@ class ReadAhead:
         later = [p for p, _ in ticks if self._remain[p] >= self.read_s]
         self._trigger = later[-1] if later else (ticks[0][0] if ticks else None)
 
-    def take(self):
+    def take(self, fresh: bool = True):
         """The frame read ahead (waiting for it if it is being read), or None if none was
-        asked for, the worker has not started it (dropped: the caller reads now) or it waited
-        too long; what its reading raised, raised."""
+        asked for, the worker has not started it (dropped: the caller reads now) or, with
+        ``fresh`` (a live source, whose newest frame counts), it waited too long; what its
+        reading raised, raised."""
         with self._cond:
             self._asked = False
             self._cond.wait_for(lambda: not self._running)
@@ -80,7 +82,8 @@ class ReadAhead:
         if not ok:
             raise value
         expected = self._remain.get(self._trigger, 0.0) - self.read_s
-        return value if time.monotonic() - done <= max(0.0, expected) + FRESH_S else None
+        late = time.monotonic() - done > max(0.0, expected) + FRESH_S
+        return None if fresh and late else value
 
     def cancel(self):
         """Drop what was read ahead, waiting for a read under way: what it read (None if
@@ -110,7 +113,7 @@ class ReadAhead:
             t0 = time.monotonic()
             try:
                 result = (True, self._read(), time.monotonic())
-            except Exception as e:  # noqa: BLE001 - raised again in take()
+            except BaseException as e:  # noqa: BLE001 - raised again in take(); never lost
                 result = (False, e, time.monotonic())
             took = result[2] - t0
             self.read_s = took if not self.read_s else KEEP * self.read_s + (1 - KEEP) * took

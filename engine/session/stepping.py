@@ -75,7 +75,7 @@ class Stepping:
 
     def _forward_once(self) -> tuple[Finish, Finish | None]:
         e = self.engine
-        got = self._ahead.take() if self._ahead is not None else None
+        got = self._ahead.take(fresh=self.source.live) if self._ahead is not None else None
         if got is None or got[0] is not e:
             frame = self._frozen if self._frozen is not None else \
                 (self.unread() or self.source.read())
@@ -89,8 +89,7 @@ class Stepping:
         try:
             forwarded = e.forward(fitted, tick=ahead and ahead.tick)
         except BaseException:
-            if ahead is not None:   # nor a frame read ahead, nor these passes' times
-                ahead.cancel()
+            self.cancel_read_ahead()   # nor these passes' times (a file's frame is kept)
             raise
         if ahead is not None:
             ahead.ended()
