@@ -132,8 +132,7 @@ class Engine:
     # -- the step ---------------------------------------------------------------------------
     def prepare(self, image: np.ndarray) -> torch.Tensor:
         """The network input for an RGB uint8 frame, as ``step`` makes it."""
-        return self._to_input(fit_frame(image, self.network.input_size,
-                                        self.network.in_channels, self.config.fit))
+        return self.fitted(Frame(image, 0, 0.0)).input
 
     def bare_forward(self, x: torch.Tensor) -> None:
         """Only every variant's forward pass on the input ``x``, waited for: the limit a step

@@ -17,6 +17,7 @@ import torch
 from engine.display.colormaps import DEFAULT_COLORMAP
 from engine.display.views import LayerView
 from engine.measures.tally import Measures, StepData
+from engine.sources.frames import Frame
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class FrameResult:
 class Fitted:
     """A source frame made into the network's input (:meth:`engine.engine.Engine.fitted`)."""
 
-    frame: object                            # the engine.sources.frames.Frame
+    frame: Frame                             # the source frame
     seen: np.ndarray                         # the frame as the network sees it (uint8)
     input: torch.Tensor                      # normalised, on the device
     ms: float                                # what fitting it took

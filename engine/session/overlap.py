@@ -123,8 +123,7 @@ class Overlap:
             self._won()
         elif not self.trial and (known is None or now - known[1] >= self._retry[other]):
             self._switch(other, trial=True)
-        elif (self._cost(mode) * HYSTERESIS >= self._cost(other)) if self.trial \
-                else (self._cost(other) * HYSTERESIS < self._cost(mode)):
+        elif self._beaten(mode, other):
             if self.trial:   # the mode on trial lost: its next trial waits longer
                 self._retry[mode] = min(RETRY_MAX_S, 2 * self._retry[mode])
             # back from a lost trial; else the other looks better on its older rate: a trial
@@ -132,6 +131,13 @@ class Overlap:
             self._switch(other, trial=not self.trial)
         else:
             self._won()
+
+    def _beaten(self, mode: bool, other: bool) -> bool:
+        """The mode in use is to be left: on trial, unless it beats the other by HYSTERESIS;
+        else if the other beats it by that much."""
+        if self.trial:
+            return self._cost(mode) * HYSTERESIS >= self._cost(other)
+        return self._cost(other) * HYSTERESIS < self._cost(mode)
 
     def _cost(self, in_turn: bool) -> float:
         """The mode's step period as it counts (s): endless for overlapped steps whose

@@ -72,10 +72,7 @@ class ReadAhead:
         asked for, the worker has not started it (dropped: the caller reads now) or, with
         ``fresh`` (a live source, whose newest frame counts), it waited too long; what its
         reading raised, raised."""
-        with self._cond:
-            self._asked = False
-            self._cond.wait_for(lambda: not self._running)
-            result, self._result = self._result, None
+        result = self._collect()
         if result is None:
             return None
         ok, value, done = result
@@ -88,10 +85,7 @@ class ReadAhead:
     def cancel(self):
         """Drop what was read ahead, waiting for a read under way: what it read (None if
         nothing, or it raised), for the caller to keep if it must not lose a frame."""
-        with self._cond:
-            self._asked = False
-            self._cond.wait_for(lambda: not self._running)
-            result, self._result = self._result, None
+        result = self._collect()
         self._ticks = []
         return result[1] if result is not None and result[0] else None
 
@@ -101,6 +95,14 @@ class ReadAhead:
             self._closed = True
             self._cond.notify_all()
         self._thread.join(timeout=5)
+
+    def _collect(self) -> tuple[bool, object, float] | None:
+        """Drop a read not started, wait for one under way, and take its result."""
+        with self._cond:
+            self._asked = False
+            self._cond.wait_for(lambda: not self._running)
+            result, self._result = self._result, None
+        return result
 
     # -- on the worker ----------------------------------------------------------------------
     def _work(self) -> None:

@@ -75,13 +75,14 @@ class Stepping:
 
     def _forward_once(self) -> tuple[Finish, Finish | None]:
         e = self.engine
+        # a frame read ahead is of this engine and these settings: every command drops it
         got = self._ahead.take(fresh=self.source.live) if self._ahead is not None else None
-        if got is None or got[0] is not e:
+        if got is None:
             frame = self._frozen if self._frozen is not None else \
                 (self.unread() or self.source.read())
             viewed = self._view(frame)
-            got = (e, frame, viewed, e.fitted(viewed))
-        _, frame, viewed, fitted = got
+            got = (frame, viewed, e.fitted(viewed))
+        frame, viewed, fitted = got
         ahead = None
         if self._frozen is None and self.halves is not None and not self.halves[0]:
             # overlapped halves: the next frame is read and fitted as these passes end
@@ -119,17 +120,16 @@ class Stepping:
 
     def _read_fitted(self) -> tuple:
         """The next frame read and fitted, on the read-ahead thread."""
-        e = self.engine
         frame = self.source.read()
         viewed = self._view(frame)
-        return e, frame, viewed, e.fitted(viewed)
+        return frame, viewed, self.engine.fitted(viewed)
 
     def cancel_read_ahead(self) -> None:
         """Drop the frame read ahead, fitted (before a command: it may change how a frame is
         fitted); a file's frame is kept, to be fitted anew as the next (:meth:`unread`)."""
         got = self._ahead.cancel() if self._ahead is not None else None
         if got is not None and self.source is not None and not self.source.live:
-            self._unread = got[1]
+            self._unread = got[0]
 
     def unread(self) -> Frame | None:
         """The frame read ahead of a file before a command, once (None if there is none)."""
