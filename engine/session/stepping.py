@@ -132,9 +132,11 @@ class Stepping:
             self._unread = got[0]
 
     def unread(self) -> Frame | None:
-        """The frame read ahead of a file before a command, once (None if there is none)."""
+        """The frame read ahead of a file before a command, once (None if there is none),
+        stamped now: it stands for the file's next frame, read when it is used (its age is
+        not the command's or the freeze's length)."""
         frame, self._unread = self._unread, None
-        return frame
+        return None if frame is None else replace(frame, timestamp=time.monotonic())
 
     def refill(self, always: bool = False) -> Finish | None:
         """The last frame again, at once, with the rows now on screen that its view lacks (or

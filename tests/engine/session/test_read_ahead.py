@@ -143,3 +143,28 @@ def test_a_video_frozen_with_a_frame_read_ahead_steps_on_to_the_frame_after_the_
         assert s._frozen.index == (shown + 1) % 12   # ... is the one a step goes on to
     finally:
         s.close()
+
+
+def test_a_files_frame_kept_across_a_command_is_stamped_when_it_is_shown(video_files):
+    """The frame read ahead before a command comes back with the time it is used: its
+    latency is not the command's length (nor a freeze's)."""
+    s = Session(EngineConfig(device="cpu", variants=("max",), input_size=32, measure_every=0),
+                str(video_files["avi"]))
+    try:
+        s.start()
+        s.halves = (False, True)
+        for _ in range(3):
+            s.begin_step()[0]()
+        deadline = time.monotonic() + 2
+        while s._ahead._result is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert s._ahead._result is not None
+        read_at = s._recent[-1][1].timestamp
+        s.handle(Mirror(True))          # drops the frame read ahead, keeps the file's frame
+        time.sleep(0.3)
+        before = time.monotonic()
+        shown, _ = s.step()
+        assert shown.result.frame_index == (s._recent[-2][1].index + 1) % 12
+        assert shown.result.captured_at >= before > read_at + 0.3
+    finally:
+        s.close()
