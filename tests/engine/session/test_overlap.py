@@ -142,17 +142,21 @@ def test_a_gap_between_steps_is_no_step_period():
     assert o.in_turn and o.period < 1.0 / LOW_FPS
 
 
-def test_a_fast_stream_finishes_its_frames_in_turn_on_the_loop_s_thread_in_order():
+def test_a_fast_stream_finishes_its_frames_in_turn_on_the_loop_s_thread_in_order(monkeypatch):
     """Steps faster than LOW_FPS (a 32-px tiny network): after warming, each frame's view is
-    made on the loop's own thread, right after its forward passes, and none is lost."""
+    made on the loop's own thread, right after its forward passes, and none is lost. LOW_FPS
+    is lowered so that a loaded machine (a CI run beside this one) still counts as keeping up:
+    the rule itself is tested above with simulated steps; this test is of the loop."""
     import queue
     import threading
     import time
 
     from engine.config import EngineConfig
     from engine.session.loop import STOP, run
+    from engine.session import overlap
     from engine.session.session import Session
 
+    monkeypatch.setattr(overlap, "LOW_FPS", 5.0)
     session = Session(EngineConfig(device="cpu", measure_every=0, input_size=32),
                       "pattern:shapes,fps=1000")
     inbox, stop, shown = queue.Queue(), threading.Event(), []
