@@ -11,7 +11,10 @@ to spare a fourth phase times the bare forwards again while another process spin
 (``forward_fps_core_busy``): the limit for a window whose drawing keeps a second core busy.
 Measuring starts after a warm-up (10 frames, every live measure job run once, and the
 session's choice of overlapped or in-turn halves made: ``in_turn_share`` says which the
-displayed frames had, :mod:`engine.session.overlap`). Memory is
+displayed frames had, :mod:`engine.session.overlap`); the warm-up waits at most
+:data:`SETTLE_S` for the choice and :data:`MEASURES_S` for the measures (ResNet-18's first
+cycle at 224x224, a tenth of a core, takes longer: ``measures_cycled`` is then false). The run
+ends with an error if nothing happens for :data:`STALL_S` (no frame shown, no phase over). Memory is
 measured for the window's process and the engine's, each on its own, and its growth counted
 from the 500th displayed frame. Prints the figures and, last, one JSON object (``displayed_fps``,
 ``engine_fps``, ``forward_fps``, ``forward_fps_core_busy``, ``ratio``, ``forward_ratio``,
@@ -52,6 +55,8 @@ DISPLAY_S = 3.0   # one display phase
 ENGINE_S = 1.5    # one engine-alone phase after it, then one of bare forward passes
 GROWTH_FROM = 500  # memory growth is counted from this displayed frame
 SETTLE_S = 30.0    # the warm-up waits at most this long for the loop's choice of halves
+MEASURES_S = 120.0  # ... and this long for every live measure job to have run once
+STALL_S = 120.0    # no frame shown and no phase over for this long: the run fails
 
 
 def _pct(values: list, q: float) -> float:
@@ -70,6 +75,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     from PySide6.QtWidgets import QApplication
 
     from engine import EngineRate, spare_core
+    from engine.errors import PoolScopeError
     from gui.main_window import DISPLAY_MAX_SIDE, MainWindow
 
     config = replace(config, max_side=DISPLAY_MAX_SIDE)
@@ -96,7 +102,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
                 "engine": round(rss_mb((pid,)), 1) if pid else None}
 
     s: dict = {"phase": "warmup", "shown": 0, "shown_s": 0.0, "lat": [], "gaps": [],
-               "in_turn": 0,
+               "in_turn": 0, "progress": time.perf_counter(),
                "curve": [], "rated": {(False, False): [0, 0.0], (True, False): [0, 0.0],
                                       (True, True): [0, 0.0]}}
     spare = spare_core(config.threads or _torch_threads())
@@ -113,18 +119,21 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         loop's choice of overlapped or in-turn halves made (engine.session.overlap: it tries
         both first; at most SETTLE_S)."""
         last = window.last
-        s.setdefault("t0", time.perf_counter())   # the first frame shown
-        settled = last is not None and (last.stats.get("halves_settled") is not False
-                                        or time.perf_counter() - s["t0"] > SETTLE_S)
+        waited = time.perf_counter() - s.setdefault("t0", time.perf_counter())  # since the
+        settled = last is not None and (last.stats.get("halves_settled") is not False  # first
+                                        or waited > SETTLE_S)                         # frame
+        s["measures_cycled"] = bool(config.measure_every and last is not None
+                                    and last.stats.get("measures_cycled"))
         return window.frames_shown >= 10 and settled and (
-            not config.measure_every or last.stats.get("measures_cycled"))
+            not config.measure_every or s["measures_cycled"] or waited > MEASURES_S)
 
     def on_frame(latency: float) -> None:
-        now = time.perf_counter()
+        now = s["progress"] = time.perf_counter()
         if s["phase"] == "warmup":
             if warmed_up():
                 s["rss0"] = rss_now()
                 s["warmup_frames"] = window.frames_shown
+                s["warmup_s"] = now - s["t0"]
                 start_display()
             return
         if s["phase"] != "display":
@@ -146,6 +155,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
             window.send(EngineRate(ENGINE_S))
 
     def on_rated(n: int, elapsed: float, bare: bool, busy: bool) -> None:
+        s["progress"] = time.perf_counter()
         s["rated"][bare, busy][0] += n
         s["rated"][bare, busy][1] += elapsed
         if not bare:
@@ -162,15 +172,23 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     window.displayed.connect(on_frame)
     relay = Relay(on_rated)
     window.transport.engine_rated.connect(relay.rated)
-    limit = (seconds if frames is None else max(seconds, frames / 5.0)) * 3 + 120
-    QTimer.singleShot(int(limit * 1000), app.quit)
+
+    def watch() -> None:   # a window that shows nothing (an engine that failed) ends the run
+        if time.perf_counter() - s["progress"] > STALL_S:
+            app.quit()
+
+    watchdog = QTimer()
+    watchdog.timeout.connect(watch)
+    watchdog.start(1000)
     window.start()
     app.exec()
     window.shutdown()
     window.close()
+    watchdog.stop()
     if s["phase"] != "done":
-        raise RuntimeError(f"the window displayed {window.frames_shown} frames before the time "
-                           "limit; see its status bar errors: " + window.last_error)
+        raise PoolScopeError(f"bench --gui: the window displayed {window.frames_shown} frames, "
+                             f"then nothing for {STALL_S:.0f} s (phase: {s['phase']}); its "
+                             "last error: " + (window.last_error or "none"))
     displayed_fps = s["shown"] / s["shown_s"]
     engine_fps = _rate(s["rated"][False, False])
     forward_fps = _rate(s["rated"][True, False])
@@ -197,6 +215,8 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         "growth_mb_from_frame_500": growth,
         "in_turn_share": round(s["in_turn"] / max(1, len(s["lat"])), 3),
         "warmup_frames": s["warmup_frames"],
+        "warmup_s": round(s["warmup_s"], 1),
+        "measures_cycled": s["measures_cycled"],   # before measuring began (see MEASURES_S)
         "frames": s["shown"],
         "engine_frames": s["rated"][False, False][0],
         "forward_frames": s["rated"][True, False][0],
@@ -222,6 +242,11 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         f"{100 * result['in_turn_share']:.0f}% of frames")
     out(f"memory (window, engine) {result['rss_mb_start']} -> {result['rss_mb_end']} MB over "
         f"{result['frames']} frames; growth from frame {GROWTH_FROM}: {growth}")
+    if config.measure_every:
+        out(f"warm-up: {result['warmup_frames']} frames, {result['warmup_s']} s; live measures "
+            + ("all run once before measuring" if s["measures_cycled"] else
+               f"not all run once within {MEASURES_S:.0f} s (memory growth may include their "
+               "first use)"))
     out(json.dumps(result))
     return result
 

@@ -38,3 +38,21 @@ def test_bench_gui_prints_rates_latency_and_memory_as_json(tmp_path):
         assert abs(result["forward_ratio_core_busy"]
                    - result["displayed_fps"] / result["forward_fps_core_busy"]) < 0.01
     assert any(line.startswith("displayed") for line in lines)
+
+
+def test_bench_gui_that_shows_nothing_ends_with_a_one_line_error(qapp, monkeypatch, tmp_path):
+    """A window that shows no frame (here: a source that does not open) ends the run once
+    nothing happened for STALL_S, with an error that says so, instead of waiting forever."""
+    import pytest
+
+    from engine import EngineConfig
+    from engine.errors import PoolScopeError
+    from gui import bench
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(bench, "STALL_S", 3.0)
+    monkeypatch.setattr(bench, "SOURCE", str(tmp_path / "missing.mp4"))
+    with pytest.raises(PoolScopeError, match=r"displayed 0 frames, then nothing for 3 s") as e:
+        bench.bench_gui(EngineConfig(device="cpu", input_size=32, variants=("max",), threads=1),
+                        seconds=1.0, out=lambda *a: None)
+    assert "\n" not in str(e.value) and "missing.mp4" in str(e.value)

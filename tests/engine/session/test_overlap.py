@@ -152,8 +152,8 @@ def test_a_fast_stream_finishes_its_frames_in_turn_on_the_loop_s_thread_in_order
     import time
 
     from engine.config import EngineConfig
-    from engine.session.loop import STOP, run
     from engine.session import overlap
+    from engine.session.loop import STOP, run
     from engine.session.session import Session
 
     monkeypatch.setattr(overlap, "LOW_FPS", 5.0)
