@@ -74,8 +74,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     from PySide6.QtCore import QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
-    from engine import EngineRate, spare_core
-    from engine.errors import PoolScopeError
+    from engine import EngineRate, PoolScopeError, spare_core
     from gui.main_window import DISPLAY_MAX_SIDE, MainWindow
 
     config = replace(config, max_side=DISPLAY_MAX_SIDE)

@@ -45,8 +45,7 @@ def test_bench_gui_that_shows_nothing_ends_with_a_one_line_error(qapp, monkeypat
     nothing happened for STALL_S, with an error that says so, instead of waiting forever."""
     import pytest
 
-    from engine import EngineConfig
-    from engine.errors import PoolScopeError
+    from engine import EngineConfig, PoolScopeError
     from gui import bench
 
     monkeypatch.setenv("HOME", str(tmp_path))
