@@ -71,14 +71,15 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import pyqtgraph as pg
-    from PySide6.QtCore import QObject, QSettings, QTimer, Slot
+    from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
     from engine import EngineRate, PoolScopeError, spare_core
     from gui.main_window import DISPLAY_MAX_SIDE, MainWindow
 
     config = replace(config, max_side=DISPLAY_MAX_SIDE)
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive for the run
+    loop = QEventLoop()   # its own loop: quitting it leaves the application's state alone
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
     ini = os.path.join(tempfile.mkdtemp(prefix="poolscope-bench-"), "settings.ini")
     window = MainWindow(config, SOURCE, QSettings(ini, QSettings.Format.IniFormat))
@@ -164,7 +165,7 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         elif done():
             s["rss1"] = rss_now()
             s["phase"] = "done"
-            app.quit()
+            loop.quit()
         else:
             start_display()
 
@@ -174,16 +175,16 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
 
     def watch() -> None:   # a window that shows nothing (an engine that failed) ends the run
         if time.perf_counter() - s["progress"] > STALL_S:
-            app.quit()
+            loop.quit()
 
     watchdog = QTimer()
     watchdog.timeout.connect(watch)
     watchdog.start(1000)
     window.start()
-    app.exec()
+    loop.exec()
+    watchdog.stop()
     window.shutdown()
     window.close()
-    watchdog.stop()
     if s["phase"] != "done":
         raise PoolScopeError(f"bench --gui: the window displayed {window.frames_shown} frames, "
                              f"then nothing for {STALL_S:.0f} s (phase: {s['phase']}); its "

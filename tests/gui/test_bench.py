@@ -40,10 +40,15 @@ def test_bench_gui_prints_rates_latency_and_memory_as_json(tmp_path):
     assert any(line.startswith("displayed") for line in lines)
 
 
-def test_bench_gui_that_shows_nothing_ends_with_a_one_line_error(qapp, monkeypatch, tmp_path):
+def test_bench_gui_that_shows_nothing_ends_with_a_one_line_error(qapp, make_window, qtbot,
+                                                                monkeypatch, tmp_path):
     """A window that shows no frame (here: a source that does not open) ends the run once
-    nothing happened for STALL_S, with an error that says so, instead of waiting forever."""
+    nothing happened for STALL_S, with an error that says so, instead of waiting forever; and
+    the run leaves this process's Qt as it found it. (On the application's own event loop, its
+    window closed after the loop left a Quit queued: processed later, it stopped every event
+    loop after it, and the next test's window never heard from its session.)"""
     import pytest
+    from PySide6.QtCore import QEvent, QObject
 
     from engine import EngineConfig, PoolScopeError
     from gui import bench
@@ -55,3 +60,18 @@ def test_bench_gui_that_shows_nothing_ends_with_a_one_line_error(qapp, monkeypat
         bench.bench_gui(EngineConfig(device="cpu", input_size=32, variants=("max",), threads=1),
                         seconds=1.0, out=lambda *a: None)
     assert "\n" not in str(e.value) and "missing.mp4" in str(e.value)
+
+    class Seen(QObject):
+        types: list = []
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            self.types.append(event.type())
+            return False
+
+    seen = Seen()
+    qapp.installEventFilter(seen)
+    qapp.processEvents()                        # what the run left queued
+    qapp.removeEventFilter(seen)
+    assert QEvent.Type.Quit not in seen.types
+    w = make_window(input_size=32, variants=("max",))
+    qtbot.waitUntil(lambda: w.frames_shown >= 2, timeout=20_000)
