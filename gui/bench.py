@@ -119,9 +119,10 @@ def bench_gui(config, seconds: float = 10.0, frames: int | None = None, out=prin
         loop's choice of overlapped or in-turn halves made (engine.session.overlap: it tries
         both first; at most SETTLE_S)."""
         last = window.last
-        waited = time.perf_counter() - s.setdefault("t0", time.perf_counter())  # since the
-        settled = last is not None and (last.stats.get("halves_settled") is not False  # first
-                                        or waited > SETTLE_S)                         # frame
+        # seconds since the first frame shown
+        waited = time.perf_counter() - s.setdefault("t0", time.perf_counter())
+        settled = last is not None and (last.stats.get("halves_settled") is not False
+                                        or waited > SETTLE_S)
         s["measures_cycled"] = bool(config.measure_every and last is not None
                                     and last.stats.get("measures_cycled"))
         return window.frames_shown >= 10 and settled and (

@@ -62,7 +62,9 @@ def test_bench_gui_that_shows_nothing_ends_with_a_one_line_error(qapp, make_wind
     assert "\n" not in str(e.value) and "missing.mp4" in str(e.value)
 
     class Seen(QObject):
-        types: list = []
+        def __init__(self):
+            super().__init__()
+            self.types: list = []
 
         def eventFilter(self, obj, event):  # noqa: N802 - Qt API
             self.types.append(event.type())
